@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Folio",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "folio", targets: ["folio"]),
+        .executable(name: "folio-bench", targets: ["folio-bench"]),
+        .library(name: "FolioEngine", targets: ["FolioEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries: a module map and a shim header each, imported by exactly one Swift module.
+        .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib",
+                       providers: [.apt(["libpoppler-glib-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+
+        // Leaves.
+        .target(name: "FolioTokenizer"),
+        .target(name: "FolioIndex"),
+        .target(name: "FolioTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "FolioPDF", dependencies: ["CPoppler"]),
+        .target(name: "FolioText"),
+        .target(name: "FolioEncoder", dependencies: ["FolioTensor", "FolioTokenizer"]),
+        .target(name: "FolioStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
+        // Composition.
+        .target(name: "FolioEngine", dependencies: [
+            "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore",
+        ]),
+        .executableTarget(name: "folio", dependencies: [
+            "FolioEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "folio-bench", dependencies: [
+            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioText",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Test support: generates real PDFs with cairo's PDF surface (tests only).
+        .target(name: "FolioTestSupport", dependencies: ["CCairo"], path: "Tests/FolioTestSupport"),
+
+        .testTarget(name: "FolioTokenizerTests", dependencies: ["FolioTokenizer", "FolioTestSupport"]),
+        .testTarget(name: "FolioEncoderTests", dependencies: ["FolioEncoder", "FolioTokenizer", "FolioTestSupport"]),
+        .testTarget(name: "FolioIndexTests", dependencies: ["FolioIndex"]),
+        .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
+        .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

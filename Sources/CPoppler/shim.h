@@ -1,0 +1,6 @@
+#ifndef FOLIO_CPOPPLER_SHIM_H
+#define FOLIO_CPOPPLER_SHIM_H
+#include <poppler.h>
+#include <glib.h>
+#include <glib-object.h>
+#endif
