@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+
+extension FolioStore {
+    static func document(from row: Row) -> DocumentRecord {
+        DocumentRecord(id: row["id"], path: row["path"], fileName: row["file_name"], sha256: row["sha256"],
+                       title: row["title"], author: row["author"], pageCount: row["pages"],
+                       chunkCount: row["chunk_count"],
+                       ingestedAt: Date(timeIntervalSince1970: row["ingested_at"]))
+    }
+
+    /// All documents, by file name.
+    public func documents() throws -> [DocumentRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM documents ORDER BY file_name, id").map(Self.document(from:))
+        }
+    }
+
+    /// The document with this content hash, if stored.
+    public func document(sha256: String) throws -> DocumentRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE sha256 = ?", arguments: [sha256])
+                .map(Self.document(from:))
+        }
+    }
+
+    /// Documents matching a name: a file name (`bert.pdf`), a path, or a file name without `.pdf`.
+    public func documents(matching name: String) throws -> [DocumentRecord] {
+        let base = (name as NSString).lastPathComponent
+        let absolute = URL(fileURLWithPath: name).standardizedFileURL.path
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM documents WHERE file_name = ? OR file_name = ? OR path = ? OR path = ?
+                ORDER BY file_name, id
+                """, arguments: [base, base + ".pdf", name, absolute]).map(Self.document(from:))
+        }
+    }
+
+    /// Stores a document with its pages and chunks in one transaction, replacing `replacing` (a document id)
+    /// in the same transaction when given, so a reader or a crash never sees half of either.
+    /// - Returns: the stored document.
+    @discardableResult
+    public func insert(_ document: NewDocument, replacing: Int64? = nil) throws -> DocumentRecord {
+        try write { db in
+            if let replacing {
+                try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [replacing])
+            }
+            let now = Date()
+            try db.execute(sql: """
+                INSERT INTO documents (path, file_name, sha256, title, author, pages, chunk_count, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [document.path, document.fileName, document.sha256, document.title, document.author,
+                                 document.pages.count, document.chunks.count, now.timeIntervalSince1970])
+            let id = db.lastInsertedRowID
+            let pageStatement = try db.makeStatement(sql: "INSERT INTO pages (document_id, number, text) VALUES (?, ?, ?)")
+            for page in document.pages {
+                try pageStatement.execute(arguments: [id, page.number, page.text])
+            }
+            let chunkStatement = try db.makeStatement(sql: """
+                INSERT INTO chunks (chunk_id, document_id, ordinal, page_start, page_end, section, text, token_count, embedding)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let prefix = String(document.sha256.prefix(12))
+            for chunk in document.chunks {
+                try chunkStatement.execute(arguments: [
+                    "\(prefix)-\(chunk.ordinal)", id, chunk.ordinal, chunk.pageStart, chunk.pageEnd, chunk.section,
+                    chunk.text, chunk.tokenCount, Self.blob(chunk.embedding),
+                ])
+            }
+            return DocumentRecord(id: id, path: document.path, fileName: document.fileName, sha256: document.sha256,
+                                  title: document.title, author: document.author, pageCount: document.pages.count,
+                                  chunkCount: document.chunks.count, ingestedAt: now)
+        }
+    }
+
+    /// Records that a known document now lives at `path` (moved or copied).
+    public func updateLocation(documentID: Int64, path: String, fileName: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE documents SET path = ?, file_name = ? WHERE id = ?",
+                           arguments: [path, fileName, documentID])
+        }
+    }
+
+    /// Deletes a document with its pages and chunks (one transaction).
+    public func remove(documentID: Int64) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [documentID])
+        }
+    }
+
+    /// The raw text of one stored page.
+    public func pageText(documentID: Int64, page: Int) throws -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT text FROM pages WHERE document_id = ? AND number = ?",
+                                arguments: [documentID, page])
+        }
+    }
+
+    /// Runs SQLite's own consistency check; returns "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    static func blob(_ vector: [Float]) -> Data {
+        vector.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    static func vector(_ data: Data) -> [Float] {
+        let count = data.count / MemoryLayout<Float>.size
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            _ = data.copyBytes(to: buffer)
+            initialized = count
+        }
+    }
+}

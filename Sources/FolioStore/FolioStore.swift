@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+
+/// The SQLite store (`<dir>/folio.sqlite`): documents, pages, chunks with embeddings, and an FTS5 index over
+/// chunk text. It is the source of truth; every derived index can be rebuilt from it.
+///
+/// Opened in WAL mode through a `DatabasePool`, so readers (`ask`, `search`) run while an ingest writes, and
+/// each document is written in one transaction, so readers and crashes only ever see whole documents.
+public final class FolioStore: @unchecked Sendable {
+    /// The database file.
+    public let url: URL
+    let pool: DatabasePool
+
+    /// Opens (creating when needed) the store in `directory`.
+    /// - Throws: `FolioStoreError.cannotOpen`, `.newerSchema`.
+    public init(directory: URL, readOnly: Bool = false) throws {
+        url = directory.appendingPathComponent("folio.sqlite")
+        do {
+            if !readOnly {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } else if !FileManager.default.fileExists(atPath: url.path) {
+                throw FolioStoreError.cannotOpen(path: url.path, reason: "no store here yet; run `folio ingest` first")
+            }
+            var config = Configuration()
+            config.foreignKeysEnabled = true
+            config.busyMode = .timeout(30)
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            pool = try DatabasePool(path: url.path, configuration: config)
+        } catch let error as FolioStoreError {
+            throw error
+        } catch {
+            throw FolioStoreError.cannotOpen(path: url.path, reason: Self.reason(error))
+        }
+        try migrate()
+    }
+
+    static let schemaVersion = 1
+
+    private func migrate() throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE documents (
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    author TEXT,
+                    pages INTEGER NOT NULL,
+                    chunk_count INTEGER NOT NULL,
+                    ingested_at REAL NOT NULL
+                );
+                CREATE INDEX documents_file_name ON documents(file_name);
+                CREATE TABLE pages (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    PRIMARY KEY (document_id, number)
+                ) WITHOUT ROWID;
+                CREATE TABLE chunks (
+                    id INTEGER PRIMARY KEY,
+                    chunk_id TEXT NOT NULL UNIQUE,
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    page_start INTEGER NOT NULL,
+                    page_end INTEGER NOT NULL,
+                    section TEXT,
+                    text TEXT NOT NULL,
+                    token_count INTEGER NOT NULL,
+                    embedding BLOB NOT NULL
+                );
+                CREATE INDEX chunks_document ON chunks(document_id, ordinal);
+                CREATE VIRTUAL TABLE chunks_fts USING fts5(
+                    text, content='chunks', content_rowid='id', tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
+                );
+                CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+                    INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+                END;
+                CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+                    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                END;
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """)
+        }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            throw FolioStoreError.cannotOpen(path: url.path, reason: Self.reason(error))
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        return "\(error)"
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch {
+            throw FolioStoreError.database(path: url.path, reason: Self.reason(error))
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch {
+            throw FolioStoreError.database(path: url.path, reason: Self.reason(error))
+        }
+    }
+}
