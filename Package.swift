@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "FolioTestSupport", dependencies: ["CCairo"], path: "Tests/FolioTestSupport"),
 
         .testTarget(name: "FolioTokenizerTests", dependencies: ["FolioTokenizer", "FolioTestSupport"]),
-        .testTarget(name: "FolioEncoderTests", dependencies: ["FolioEncoder", "FolioTokenizer", "FolioTestSupport"]),
+        .testTarget(name: "FolioEncoderTests", dependencies: ["FolioEncoder", "FolioTensor", "FolioTokenizer", "FolioTestSupport"]),
         .testTarget(name: "FolioIndexTests", dependencies: ["FolioIndex"]),
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),

@@ -1,0 +1,144 @@
+import FolioTensor
+
+/// Scratch tensors for one forward pass, sized for a batch and reused by every layer (llama2.c's `RunState`).
+final class BertWorkspace {
+    /// Feed-forward rows per step: the `[rows, intermediate]` activation then stays in cache between its two GEMMs.
+    static let feedForwardRows = 1024
+
+    let tokenCapacity: Int
+    let lengthCapacity: Int
+    let hidden: FloatBuffer       // [tokens, hidden]
+    let qkv: FloatBuffer          // [tokens, 3 * hidden]
+    let context: FloatBuffer      // [tokens, hidden]
+    let intermediate: FloatBuffer // [min(tokens, feedForwardRows), intermediate]
+    let scores: FloatBuffer       // [length, length]: one head of one sequence at a time
+
+    init(configuration c: BertConfiguration, tokens: Int, longestSequence: Int) {
+        tokenCapacity = tokens
+        lengthCapacity = longestSequence
+        hidden = FloatBuffer(count: tokens * c.hiddenSize)
+        qkv = FloatBuffer(count: tokens * 3 * c.hiddenSize)
+        context = FloatBuffer(count: tokens * c.hiddenSize)
+        intermediate = FloatBuffer(count: min(tokens, Self.feedForwardRows) * c.intermediateSize)
+        scores = FloatBuffer(count: longestSequence * longestSequence)
+    }
+
+    func fits(tokens: Int, longestSequence: Int) -> Bool {
+        tokens <= tokenCapacity && longestSequence <= lengthCapacity
+    }
+}
+
+/// A BERT encoder (Devlin et al. 2019, "BERT: Pre-training of Deep Bidirectional Transformers") with
+/// sentence-transformers mean pooling and L2 normalization on top (Reimers & Gurevych 2019, "Sentence-BERT").
+///
+/// A batch is *packed*: its sequences' tokens sit back to back in one `[tokens, hidden]` matrix, so the linear
+/// layers multiply no padding at all, and attention runs per sequence and head over that sequence's own rows, which
+/// is exactly what an attention mask over padded positions computes.
+struct BertModel: Sendable {
+    let weights: BertWeights
+
+    var configuration: BertConfiguration { weights.configuration }
+
+    /// Encodes a batch into mean-pooled, L2-normalized sentence vectors.
+    ///
+    /// - Parameters:
+    ///   - sequences: token ids, `[CLS] … [SEP]`, each non-empty, at most `maxPositions` long, ids in range.
+    ///   - workspace: scratch sized for at least this batch.
+    ///   - outputs: one pointer per sequence to `hidden` floats receiving its embedding.
+    ///   - observeHiddenStates: called with `(stage, [tokens, hidden])` after the embeddings (stage 0) and after
+    ///     each layer (stages 1…layerCount); for debugging a port layer by layer.
+    func encode(_ sequences: [[Int32]], workspace: BertWorkspace, outputs: [UnsafeMutablePointer<Float>],
+                observeHiddenStates: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        let c = configuration
+        let h = c.hiddenSize, h3 = 3 * h, headSize = c.headSize, inner = c.intermediateSize
+        precondition(outputs.count == sequences.count, "one output per sequence")
+        var offsets: [Int] = []
+        offsets.reserveCapacity(sequences.count + 1)
+        offsets.append(0)
+        var longest = 0
+        for sequence in sequences {
+            precondition(!sequence.isEmpty && sequence.count <= c.maxPositions,
+                         "a sequence must hold 1...\(c.maxPositions) tokens")
+            offsets.append(offsets[offsets.count - 1] + sequence.count)
+            longest = max(longest, sequence.count)
+        }
+        let tokens = offsets[offsets.count - 1]
+        precondition(workspace.fits(tokens: tokens, longestSequence: longest), "workspace too small for the batch")
+
+        let hidden = workspace.hidden.pointer          // [tokens, hidden]
+        let qkv = workspace.qkv.pointer                // [tokens, 3 * hidden]
+        let context = workspace.context.pointer        // [tokens, hidden]
+        let intermediate = workspace.intermediate.pointer // [feedForwardRows, intermediate]
+        let scores = workspace.scores.pointer          // [length, length]
+        func observe(_ stage: Int) {
+            observeHiddenStates?(stage, UnsafeBufferPointer(start: hidden, count: tokens * h))
+        }
+
+        // Embeddings: (word + token type 0) + absolute position, then LayerNorm.
+        for (s, sequence) in sequences.enumerated() {
+            for (position, id) in sequence.enumerated() {
+                precondition(id >= 0 && Int(id) < c.vocabularySize, "token id \(id) outside the vocabulary")
+                Kernels.sum(weights.wordEmbeddings.pointer + Int(id) * h, weights.tokenTypeEmbedding.pointer,
+                            weights.positionEmbeddings.pointer + position * h,
+                            into: hidden + (offsets[s] + position) * h, count: h)
+            }
+        }
+        Kernels.layerNorm(hidden, rows: tokens, columns: h, bias: nil, gamma: weights.embeddingNormGamma.pointer,
+                          beta: weights.embeddingNormBeta.pointer, epsilon: c.layerNormEpsilon)
+        observe(0)
+
+        let scale = 1 / Float(headSize).squareRoot()
+        for (index, layer) in weights.layers.enumerated() {
+            // Fused projection: qkv = hidden · [Wq; Wk; Wv]ᵀ + [bq; bk; bv].
+            Kernels.broadcast(row: layer.qkvBias.pointer, into: qkv, rows: tokens, columns: h3, rowStride: h3)
+            BLAS.sgemm(transposeB: true, m: tokens, n: h3, k: h, a: hidden, lda: h,
+                       b: layer.qkvWeight.pointer, ldb: h, beta: 1, c: qkv, ldc: h3)
+
+            // Attention, per sequence and head: softmax(Q Kᵀ / √d) V into the head's columns of `context`.
+            for s in sequences.indices {
+                let start = offsets[s], length = offsets[s + 1] - start
+                let rows = qkv + start * h3
+                for head in 0 ..< c.headCount {
+                    let column = head * headSize
+                    BLAS.sgemm(transposeB: true, m: length, n: length, k: headSize, alpha: scale,
+                               a: rows + column, lda: h3, b: rows + h + column, ldb: h3,
+                               c: scores, ldc: length)
+                    Kernels.softmaxRows(scores, rows: length, columns: length, rowStride: length)
+                    BLAS.sgemm(m: length, n: headSize, k: length, a: scores, lda: length,
+                               b: rows + 2 * h + column, ldb: h3,
+                               c: context + start * h + column, ldc: h)
+                }
+            }
+
+            // hidden = LayerNorm(hidden + context · Woᵀ + bo)
+            BLAS.sgemm(transposeB: true, m: tokens, n: h, k: h, a: context, lda: h,
+                       b: layer.attentionOutputWeight.pointer, ldb: h, beta: 1, c: hidden, ldc: h)
+            Kernels.layerNorm(hidden, rows: tokens, columns: h, bias: layer.attentionOutputBias.pointer,
+                              gamma: layer.attentionNormGamma.pointer, beta: layer.attentionNormBeta.pointer,
+                              epsilon: c.layerNormEpsilon)
+
+            // hidden = LayerNorm(hidden + GELU(hidden · Wiᵀ + bi) · Wo2ᵀ + bo2), a block of rows at a time.
+            var first = 0
+            while first < tokens {
+                let count = min(BertWorkspace.feedForwardRows, tokens - first)
+                let block = hidden + first * h
+                BLAS.sgemm(transposeB: true, m: count, n: inner, k: h, a: block, lda: h,
+                           b: layer.intermediateWeight.pointer, ldb: h, c: intermediate, ldc: inner)
+                Kernels.addBiasGELU(intermediate, rows: count, columns: inner, bias: layer.intermediateBias.pointer)
+                BLAS.sgemm(transposeB: true, m: count, n: h, k: inner, a: intermediate, lda: inner,
+                           b: layer.outputWeight.pointer, ldb: inner, beta: 1, c: block, ldc: h)
+                Kernels.layerNorm(block, rows: count, columns: h, bias: layer.outputBias.pointer,
+                                  gamma: layer.outputNormGamma.pointer, beta: layer.outputNormBeta.pointer,
+                                  epsilon: c.layerNormEpsilon)
+                first += count
+            }
+            observe(index + 1)
+        }
+
+        // Mean over every token of the sequence ([CLS] and [SEP] included), then unit length.
+        for s in sequences.indices {
+            Kernels.meanRows(hidden + offsets[s] * h, rows: offsets[s + 1] - offsets[s], columns: h, into: outputs[s])
+            Kernels.l2Normalize(outputs[s], count: h)
+        }
+    }
+}

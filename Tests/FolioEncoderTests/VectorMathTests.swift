@@ -1,0 +1,73 @@
+import Foundation
+import FolioTensor
+import Testing
+
+@Suite("Vector kernels")
+struct VectorMathTests {
+    @Test("exp is within 1 ulp of expf on the softmax range")
+    func exp() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x <= 1 {
+            let ours = VectorMath.exp(x), reference = expf(x)
+            worst = max(worst, abs(ours - reference) / reference.ulp)
+            x += 0.000_37
+        }
+        #expect(worst <= 1.5)
+        #expect(VectorMath.exp(-Float.infinity) == 0)
+        #expect(VectorMath.exp(-200) == 0)
+        #expect(VectorMath.exp(0) == 1)
+    }
+
+    @Test("erf and GELU are within 5e-7 and 1e-6 of libm's erff")
+    func erfAndGELU() {
+        var worstErf: Float = 0, worstGELU: Float = 0
+        var x: Float = -12
+        while x <= 12 {
+            worstErf = max(worstErf, abs(VectorMath.erf(x) - erff(x)))
+            let gelu = 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_52))
+            worstGELU = max(worstGELU, abs(VectorMath.gelu(x) - gelu))
+            x += 0.000_31
+        }
+        #expect(worstErf <= 5e-7)
+        #expect(worstGELU <= 1e-6)
+        #expect(VectorMath.gelu(0) == 0)
+        #expect(VectorMath.gelu(20) == 20)
+    }
+
+    @Test("softmax rows sum to one and ignore the stride's spare columns")
+    func softmax() {
+        var values: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -5, 99]
+        values.withUnsafeMutableBufferPointer {
+            Kernels.softmaxRows($0.baseAddress!, rows: 2, columns: 11, rowStride: 12)
+        }
+        #expect(abs(values[0 ..< 11].reduce(0, +) - 1) < 1e-6)
+        #expect(abs(values[12 ..< 23].reduce(0, +) - 1) < 1e-6)
+        #expect(values[11] == 99 && values[23] == 99)
+        let expected = (1 ... 11).map { Foundation.exp(Double($0 - 11)) }
+        let sum = expected.reduce(0, +)
+        for j in 0 ..< 11 { #expect(abs(Double(values[j]) - expected[j] / sum) < 1e-7) }
+    }
+
+    @Test("layerNorm normalizes each row, with any column count")
+    func layerNorm() {
+        let columns = 13
+        var values = (0 ..< 2 * columns).map { Float($0 % 7) * 0.5 - 1 }
+        let bias = [Float](repeating: 0.25, count: columns)
+        let gamma = [Float](repeating: 2, count: columns), beta = [Float](repeating: 1, count: columns)
+        let original = values
+        values.withUnsafeMutableBufferPointer {
+            Kernels.layerNorm($0.baseAddress!, rows: 2, columns: columns, bias: bias, gamma: gamma, beta: beta,
+                              epsilon: 1e-12)
+        }
+        for r in 0 ..< 2 {
+            let row = original[r * columns ..< (r + 1) * columns].map { Double($0) + 0.25 }
+            let mean = row.reduce(0, +) / Double(columns)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(columns)
+            for j in 0 ..< columns {
+                let expected = (row[j] - mean) / variance.squareRoot() * 2 + 1
+                #expect(abs(Double(values[r * columns + j]) - expected) < 1e-5)
+            }
+        }
+    }
+}
