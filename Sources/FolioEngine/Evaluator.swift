@@ -1,0 +1,120 @@
+import Foundation
+
+/// One evaluation question, shaped like the lines of `shared/eval/dev.jsonl`.
+public struct EvalQuestion: Sendable, Codable {
+    public var id: String?
+    public var question: String
+    /// Gold document file name; nil for an unanswerable question.
+    public var document: String?
+    /// Gold 1-based pages.
+    public var pages: [Int]
+    public var answer: String?
+    public var aliases: [String]?
+
+    public var isAnswerable: Bool { document != nil && !pages.isEmpty }
+
+    /// Reads a JSON-lines file of questions.
+    /// - Throws: `FolioEngineError.unreadableQuestions` naming the line.
+    public static func load(_ url: URL) throws -> [EvalQuestion] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw FolioEngineError.unreadableQuestions(path: url.path, line: 0, reason: "cannot read the file")
+        }
+        var questions: [EvalQuestion] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            do {
+                questions.append(try JSONDecoder().decode(EvalQuestion.self, from: Data(trimmed.utf8)))
+            } catch {
+                throw FolioEngineError.unreadableQuestions(path: url.path, line: number + 1, reason: "not a question object")
+            }
+        }
+        return questions
+    }
+}
+
+/// The outcome of one question.
+public struct EvalItem: Sendable, Codable {
+    public var id: String?
+    public var question: String
+    public var answerable: Bool
+    /// 1-based rank of the first result from the gold document spanning a gold page; nil when none in the top k.
+    public var firstHitRank: Int?
+    public var abstained: Bool
+    /// Whether the answer text contains the gold answer or an alias (answerable questions only).
+    public var answerContainsGold: Bool?
+    public var answer: String
+}
+
+/// Retrieval and answer metrics over a question set.
+public struct EvalReport: Sendable, Codable {
+    public var k: Int
+    public var questions: Int
+    public var answerable: Int
+    public var unanswerable: Int
+    public var hitAt1: Double
+    public var hitAt3: Double
+    public var hitAt5: Double
+    public var hitAt10: Double
+    public var mrrAt10: Double
+    /// Share of answerable questions whose answer contains the gold answer or an alias.
+    public var answerContainment: Double
+    /// Share of answerable questions that were answered (not abstained).
+    public var answeredWhenAnswerable: Double
+    /// Unanswerable questions that were abstained.
+    public var abstainedWhenUnanswerable: Int
+    public var items: [EvalItem]
+}
+
+extension Folio {
+    /// Runs every question through search and ask and scores the results.
+    public func evaluate(_ questions: [EvalQuestion], k: Int = 10,
+                         progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport {
+        var items: [EvalItem] = []
+        let encoder = try encoder()
+        for (index, question) in questions.enumerated() {
+            progress?(index, questions.count)
+            let results = try search(question.question, k: max(k, 10))
+            let answer = answerer.answer(question.question, results: Array(results.prefix(5)), encoder: encoder)
+            var firstHit: Int? = nil
+            if let document = question.document, question.isAnswerable {
+                let gold = Set(question.pages)
+                firstHit = results.prefix(k).first { result in
+                    result.chunk.fileName == document && !gold.isDisjoint(with: result.chunk.pages)
+                }?.rank
+            }
+            var contains: Bool? = nil
+            if question.isAnswerable, let gold = question.answer {
+                let haystack = Self.normalizeForMatch(answer.text)
+                contains = !answer.abstained && ([gold] + (question.aliases ?? [])).contains {
+                    let needle = Self.normalizeForMatch($0)
+                    return !needle.isEmpty && haystack.contains(needle)
+                }
+            }
+            items.append(EvalItem(id: question.id, question: question.question, answerable: question.isAnswerable,
+                                  firstHitRank: firstHit, abstained: answer.abstained, answerContainsGold: contains,
+                                  answer: answer.text))
+        }
+        progress?(questions.count, questions.count)
+        let answerable = items.filter(\.answerable)
+        let n = Double(max(answerable.count, 1))
+        func hit(_ at: Int) -> Double { Double(answerable.filter { ($0.firstHitRank ?? .max) <= at }.count) / n }
+        let mrr = answerable.reduce(0.0) { sum, item in
+            guard let rank = item.firstHitRank, rank <= 10 else { return sum }
+            return sum + 1.0 / Double(rank)
+        } / n
+        return EvalReport(
+            k: k, questions: items.count, answerable: answerable.count, unanswerable: items.count - answerable.count,
+            hitAt1: hit(1), hitAt3: hit(3), hitAt5: hit(5), hitAt10: hit(10), mrrAt10: mrr,
+            answerContainment: Double(answerable.filter { $0.answerContainsGold == true }.count) / n,
+            answeredWhenAnswerable: Double(answerable.filter { !$0.abstained }.count) / n,
+            abstainedWhenUnanswerable: items.filter { !$0.answerable && $0.abstained }.count,
+            items: items)
+    }
+
+    /// Lowercased, with runs of white space folded, for answer containment.
+    static func normalizeForMatch(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+}

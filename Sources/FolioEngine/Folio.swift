@@ -1,0 +1,98 @@
+import FolioEncoder
+import FolioStore
+import Foundation
+
+/// The facade the CLI talks to: one store, one model, the whole pipeline.
+///
+/// The model is loaded on first use, so commands that only read the store (`docs`, `chunks`, `remove`)
+/// start instantly and work without it.
+public final class Folio: @unchecked Sendable {
+    public let store: FolioStore
+    private let modelDirectory: () throws -> URL
+    private var loadedEncoder: SentenceEncoder?
+    private var loadedRetriever: Retriever?
+    public var answerer = Answerer()
+    public var chunking = ChunkingOptions()
+
+    /// - Parameters:
+    ///   - storeDirectory: the folder holding `folio.sqlite` (created when missing unless `readOnly`).
+    ///   - modelDirectory: resolves the model folder when the model is first needed.
+    public init(storeDirectory: URL, readOnly: Bool = false, modelDirectory: @escaping () throws -> URL) throws {
+        store = try FolioStore(directory: storeDirectory, readOnly: readOnly)
+        self.modelDirectory = modelDirectory
+    }
+
+    /// The sentence encoder, loaded on first use.
+    public func encoder() throws -> SentenceEncoder {
+        if let loadedEncoder { return loadedEncoder }
+        let encoder = try SentenceEncoder(modelDirectory: try modelDirectory())
+        loadedEncoder = encoder
+        return encoder
+    }
+
+    func retriever() throws -> Retriever {
+        if let loadedRetriever { return loadedRetriever }
+        let retriever = Retriever(store: store, encoder: try encoder())
+        loadedRetriever = retriever
+        return retriever
+    }
+
+    /// Ingests PDFs (files or folders); see `Ingestor`.
+    public func ingest(paths: [String], password: String? = nil,
+                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestReport {
+        let report = Ingestor(store: store, encoder: try encoder(), chunking: chunking)
+            .ingest(paths: paths, password: password, progress: progress)
+        loadedRetriever = nil  // the index must see the new chunks
+        return report
+    }
+
+    /// Resolves `--doc` names to stored document ids; nil when `names` is empty (no filter).
+    /// - Throws: `FolioEngineError.unknownDocument` for a name that matches nothing.
+    public func documentIDs(named names: [String]) throws -> [Int64]? {
+        guard !names.isEmpty else { return nil }
+        var ids: [Int64] = []
+        for name in names {
+            let matches = try store.documents(matching: name)
+            guard !matches.isEmpty else {
+                throw FolioEngineError.unknownDocument(name: name, known: try store.documents().map(\.fileName))
+            }
+            ids += matches.map(\.id)
+        }
+        return ids
+    }
+
+    private func requireDocuments() throws {
+        if try store.chunkCount() == 0 { throw FolioEngineError.emptyStore(path: store.url.path) }
+    }
+
+    /// The `k` chunks closest to `query`, best first.
+    public func search(_ query: String, k: Int = 10, documents: [String] = []) throws -> [RetrievedChunk] {
+        try requireDocuments()
+        let ids = try documentIDs(named: documents)
+        return try retriever().search(query, k: k, documentIDs: ids)
+    }
+
+    /// An extractive answer with citations, or an abstention.
+    public func ask(_ question: String, k: Int = 5, documents: [String] = []) throws -> Answer {
+        let results = try search(question, k: k, documents: documents)
+        return answerer.answer(question, results: results, encoder: try encoder())
+    }
+
+    /// Removes stored documents by file name or path.
+    /// - Returns: the removed documents.
+    public func remove(_ names: [String]) throws -> [DocumentRecord] {
+        var removed: [DocumentRecord] = []
+        for name in names {
+            let matches = try store.documents(matching: name)
+            guard !matches.isEmpty else {
+                throw FolioEngineError.unknownDocument(name: name, known: try store.documents().map(\.fileName))
+            }
+            for document in matches {
+                try store.remove(documentID: document.id)
+                removed.append(document)
+            }
+        }
+        loadedRetriever = nil
+        return removed
+    }
+}

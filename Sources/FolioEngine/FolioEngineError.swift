@@ -1,0 +1,36 @@
+import Foundation
+
+/// Errors of the pipeline, each with the fix in its description.
+public enum FolioEngineError: Error, CustomStringConvertible {
+    case modelNotFound(searched: [String])
+    case emptyStore(path: String)
+    case unknownDocument(name: String, known: [String])
+    case noPDFs(path: String)
+    case pathNotFound(path: String)
+    case unreadableQuestions(path: String, line: Int, reason: String)
+    case noTextLayer(path: String)
+    case extractionFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .modelNotFound(let searched):
+            return "model all-MiniLM-L6-v2 not found (looked in \(searched.joined(separator: ", "))); "
+                + "fetch it with `Models/fetch` (or `scripts/setup`) or point --model / FOLIO_MODEL at its folder"
+        case .emptyStore(let path):
+            return "\(path): the store has no documents yet; add some with `folio ingest PATH...`"
+        case .unknownDocument(let name, let known):
+            let list = known.prefix(8).joined(separator: ", ")
+            return "no stored document named \(name); `folio docs` lists them" + (known.isEmpty ? "" : " (\(list))")
+        case .noPDFs(let path):
+            return "\(path): no PDF files found in this folder"
+        case .pathNotFound(let path):
+            return "\(path): no such file or folder; check the path"
+        case .unreadableQuestions(let path, let line, let reason):
+            return "\(path):\(line): \(reason); each line must be a JSON object with question, document and pages"
+        case .noTextLayer(let path):
+            return "\(path): no text layer; OCR is not available (nothing stored)"
+        case .extractionFailed(let path, let reason):
+            return "\(path): \(reason)"
+        }
+    }
+}
