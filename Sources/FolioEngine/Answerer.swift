@@ -38,10 +38,12 @@ public struct Answerer: Sendable {
     public var rankPenalty: Double
     /// Added to a sentence with a number the question does not contain, when the question asks for a quantity.
     public var numberBonus: Double
+    /// Sentences after the best one (same chunk) that join the answer.
+    public var followingSentences: Int
 
     public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.15, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
-                numberBonus: Double = 0.15) {
+                numberBonus: Double = 0.15, followingSentences: Int = 1) {
         self.minimumConfidence = minimumConfidence
         self.unknownNamePenalty = unknownNamePenalty
         self.candidateChunks = candidateChunks
@@ -49,6 +51,7 @@ public struct Answerer: Sendable {
         self.sentenceMargin = sentenceMargin
         self.rankPenalty = rankPenalty
         self.numberBonus = numberBonus
+        self.followingSentences = followingSentences
     }
 
     static let abstainMessage = "The documents do not answer this question. The closest passages are listed below."
@@ -93,8 +96,17 @@ public struct Answerer: Sendable {
         }
         guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
         var chosen = [top]
+        // The sentence that best restates the question is often followed by the one that answers it
+        // ("We observe X. The reason is Y."), so the next sentence of the same chunk comes along.
+        for offset in 0 ..< followingSentences {
+            if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == top.position + 1 + offset }),
+               chosen.count < maxSentences {
+                chosen.append(next)
+            }
+        }
         for candidate in candidates.sorted(by: { $0.score > $1.score }) where chosen.count < maxSentences {
-            if candidate.resultIndex == top.resultIndex && candidate.position == top.position { continue }
+            // Overlapping chunks repeat their edge sentences; say each sentence once.
+            if chosen.contains(where: { $0.text == candidate.text }) { continue }
             if candidate.score >= top.score - sentenceMargin { chosen.append(candidate) }
         }
         // Reading order: by source, then by position in the source.

@@ -33,7 +33,7 @@ public struct RetrievalSettings: Sendable, Codable, Equatable {
     public var duplicateOverlap: Double
 
     public init(mode: RetrievalMode = .hybrid, candidates: Int = 100, denseWeight: Double = 0.3,
-                rerankDepth: Int = 30, windowWeight: Double = 0.5, nameWeight: Double = 0.5,
+                rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 0.5,
                 duplicateOverlap: Double = 0.8) {
         self.mode = mode
         self.candidates = candidates

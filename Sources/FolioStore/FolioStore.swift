@@ -26,6 +26,9 @@ public final class FolioStore: @unchecked Sendable {
             config.busyMode = .timeout(30)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // Read through a memory map: loading every embedding for the vector index is then page faults
+                // on cached pages rather than thousands of pread calls.
+                try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             }
             pool = try DatabasePool(path: url.path, configuration: config)
         } catch let error as FolioStoreError {
