@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
