@@ -21,6 +21,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
 
         // Leaves.
         .target(name: "FolioTokenizer"),
@@ -36,7 +38,7 @@ let package = Package(
             "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore",
         ]),
         .executableTarget(name: "folio", dependencies: [
-            "FolioEngine",
+            "FolioEngine", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "folio-bench", dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

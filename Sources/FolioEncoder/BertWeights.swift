@@ -73,7 +73,8 @@ struct BertWeights: Sendable {
         return expected
     }
 
-    /// Checks `file` against the configuration and copies the weights out of it.
+    /// Checks `file` against the configuration and takes the weights from it: views into the mapped file where
+    /// possible (nothing copied, so loading costs no more than the pages a forward pass touches), copies otherwise.
     ///
     /// - Throws: ``FolioEncoderError`` `.unexpectedTensor`, `.missingTensor`, `.unsupportedDType` or `.shapeMismatch`
     ///   for the first problem found, in that order.
@@ -97,6 +98,7 @@ struct BertWeights: Sendable {
         }
 
         func load(_ name: String) throws -> FloatBuffer {
+            if let borrowed = file.borrowFloats(name) { return borrowed }
             let buffer = FloatBuffer(count: file.info(name)?.elementCount ?? 0)
             try file.copyFloats(name, into: buffer.buffer)
             return buffer

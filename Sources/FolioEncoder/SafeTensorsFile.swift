@@ -1,3 +1,4 @@
+import FolioTensor
 import Foundation
 
 /// A read-only view of a `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each
@@ -39,6 +40,8 @@ public struct SafeTensorsFile: Sendable {
     /// The free-form `__metadata__` strings, e.g. `["format": "pt"]`.
     public let metadata: [String: String]
     private let contents: Data
+    /// The memory mapping behind `contents`, when the file could be mapped.
+    private let mapping: MappedFile?
     private let dataStart: Int
 
     /// Maps the file and validates its header.
@@ -50,10 +53,17 @@ public struct SafeTensorsFile: Sendable {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw FolioEncoderError.missingFile(path: path) }
         let contents: Data
-        do {
-            contents = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw FolioEncoderError.malformedFile(path: path, reason: "unreadable: \(error.localizedDescription)")
+        let mapping = MappedFile(path: path)
+        if let mapping {
+            // Mapped, not read: a process that embeds one query touches only the pages it needs.
+            contents = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: mapping.base), count: mapping.count,
+                            deallocator: .none)
+        } else {
+            do {
+                contents = try Data(contentsOf: url)
+            } catch {
+                throw FolioEncoderError.malformedFile(path: path, reason: "unreadable: \(error.localizedDescription)")
+            }
         }
         func malformed(_ reason: String) -> FolioEncoderError { .malformedFile(path: path, reason: reason) }
 
@@ -119,6 +129,7 @@ public struct SafeTensorsFile: Sendable {
         self.tensors = tensors
         self.metadata = metadata
         self.contents = contents
+        self.mapping = mapping
         self.dataStart = dataStart
     }
 
@@ -150,6 +161,16 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
+    /// An F32 tensor as a read-only view into the mapped file, without copying; nil when the file is not mapped
+    /// or the tensor's bytes are not aligned for `Float` (then copy it with ``copyFloats(_:into:)``).
+    public func borrowFloats(_ name: String) -> FloatBuffer? {
+        guard let mapping, let info = tensors[name], info.dtype == "F32" else { return nil }
+        let address = mapping.base + dataStart + info.byteRange.lowerBound
+        guard Int(bitPattern: address) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        return FloatBuffer(borrowing: address.assumingMemoryBound(to: Float.self), count: info.elementCount,
+                           owner: mapping)
+    }
+
     /// An F32 tensor's elements, in row-major order.
     ///
     /// - Throws: ``FolioEncoderError/missingTensor(name:)`` or ``FolioEncoderError/unsupportedDType(name:dtype:)``.
@@ -158,6 +179,29 @@ public struct SafeTensorsFile: Sendable {
         var values = [Float](repeating: 0, count: info.elementCount)
         try values.withUnsafeMutableBufferPointer { try copyFloats(name, into: $0) }
         return values
+    }
+}
+
+/// A read-only private memory mapping of a whole file, unmapped when the last user lets go.
+final class MappedFile: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let count: Int
+
+    /// Maps `path`; nil when it cannot be opened or mapped (the caller then reads it).
+    init?(path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return nil }
+        let size = Int(info.st_size)
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else { return nil }
+        base = UnsafeRawPointer(address)
+        count = size
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), count)
     }
 }
 

@@ -1,6 +1,4 @@
-import FolioEncoder
 import FolioStore
-import FolioText
 import Foundation
 
 /// A source cited by an answer: marker `n` stands for `[n]` in the answer text.
@@ -19,73 +17,122 @@ public struct Answer: Sendable {
     public var citations: [Citation]
     /// The retrieved chunks; marker `n` is `results[n - 1]`.
     public var results: [RetrievedChunk]
+    /// The evidence the abstention rule judged (0...1, higher is more confident).
+    public var confidence: Double
 }
 
-/// Builds extractive answers: the sentences of the top chunks closest to the question, with `[n]` markers.
+/// Builds extractive answers: the one to three sentences of the top chunks that best match the question, in
+/// reading order, each with its `[n]` marker; or an abstention when the best passage does not cover the question.
 public struct Answerer: Sendable {
-    /// Below this cosine between question and best chunk, Folio says the documents do not answer.
-    public var abstainBelow: Float
+    /// Abstain when the confidence (the best result's term coverage, less the penalty below) is under this.
+    public var minimumConfidence: Double
+    /// Taken off the confidence when the question names something (`Stable Diffusion`) no stored text mentions.
+    public var unknownNamePenalty: Double
     /// How many of the top results sentences are drawn from.
     public var candidateChunks: Int
     /// At most this many sentences in an answer.
     public var maxSentences: Int
     /// Further sentences join the best one only when this close to its score.
-    public var sentenceMargin: Float
+    public var sentenceMargin: Double
+    /// Taken off a sentence's score per rank its chunk is below the first.
+    public var rankPenalty: Double
+    /// Added to a sentence with a number the question does not contain, when the question asks for a quantity.
+    public var numberBonus: Double
+    /// Sentences after the best one (same chunk) that join the answer.
+    public var followingSentences: Int
 
-    public init(abstainBelow: Float = 0.30, candidateChunks: Int = 3, maxSentences: Int = 2, sentenceMargin: Float = 0.05) {
-        self.abstainBelow = abstainBelow
+    public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.15, candidateChunks: Int = 3,
+                maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
+                numberBonus: Double = 0.15, followingSentences: Int = 1) {
+        self.minimumConfidence = minimumConfidence
+        self.unknownNamePenalty = unknownNamePenalty
         self.candidateChunks = candidateChunks
         self.maxSentences = maxSentences
         self.sentenceMargin = sentenceMargin
+        self.rankPenalty = rankPenalty
+        self.numberBonus = numberBonus
+        self.followingSentences = followingSentences
     }
 
     static let abstainMessage = "The documents do not answer this question. The closest passages are listed below."
 
-    /// Answers `question` from `results` (best first).
-    public func answer(_ question: String, results: [RetrievedChunk], encoder: SentenceEncoder) -> Answer {
-        guard let best = results.first, best.score >= abstainBelow else {
-            return Answer(question: question, text: Self.abstainMessage, abstained: true, citations: [], results: results)
+    /// How sure the documents answer: the best result's coverage of the question, less the unknown-name penalty.
+    public func confidence(_ retrieval: Retrieval) -> Double {
+        guard let best = retrieval.results.first else { return 0 }
+        return Double(best.coverage) - (retrieval.scorer.unknownNames.isEmpty ? 0 : unknownNamePenalty)
+    }
+
+    /// Answers `question` from `retrieval` (results best first).
+    public func answer(_ question: String, retrieval: Retrieval) -> Answer {
+        let results = retrieval.results
+        let confidence = confidence(retrieval)
+        func abstain() -> Answer {
+            Answer(question: question, text: Self.abstainMessage, abstained: true, citations: [], results: results,
+                   confidence: confidence)
         }
+        guard !results.isEmpty, confidence >= minimumConfidence else { return abstain() }
+
         struct Candidate {
             var resultIndex: Int
             var position: Int
             var text: String
-            var score: Float = 0
+            var score: Double
         }
+        let scorer = retrieval.scorer
+        let wantsNumber = Self.asksForQuantity(question)
+        let questionWords = Set(TextMatch.words(question))
         var candidates: [Candidate] = []
         for (resultIndex, result) in results.prefix(candidateChunks).enumerated() {
-            for (position, sentence) in SentenceSplitter.split(result.chunk.text).enumerated()
-            where sentence.count >= 12 {
-                candidates.append(Candidate(resultIndex: resultIndex, position: position, text: sentence))
+            let passage = LexicalScorer.Passage(result.chunk.text)
+            for (position, sentence) in passage.sentences.enumerated() where sentence.count >= 12 {
+                var score = scorer.windowScore(passage.stems[position]) - rankPenalty * Double(resultIndex)
+                if wantsNumber, TextMatch.words(sentence).contains(where: { word in
+                    word.contains(where: \.isNumber) && !questionWords.contains(word)
+                }) {
+                    score += numberBonus
+                }
+                candidates.append(Candidate(resultIndex: resultIndex, position: position, text: sentence, score: score))
             }
         }
-        guard !candidates.isEmpty else {
-            return Answer(question: question, text: Self.abstainMessage, abstained: true, citations: [], results: results)
-        }
-        let vectors = encoder.embed([question] + candidates.map(\.text))
-        let q = vectors[0]
-        for i in candidates.indices {
-            let s = vectors[i + 1]
-            var dot: Float = 0
-            for j in 0..<q.count { dot += q[j] * s[j] }
-            // Sentences of higher-ranked chunks get a small prior: the chunk as a whole matched the question.
-            candidates[i].score = dot + 0.5 * results[candidates[i].resultIndex].score
-        }
-        let ranked = candidates.sorted { $0.score > $1.score }
-        let top = ranked[0]
+        guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
         var chosen = [top]
-        for candidate in ranked.dropFirst() where chosen.count < maxSentences {
+        // The sentence that best restates the question is often followed by the one that answers it
+        // ("We observe X. The reason is Y."), so the next sentence of the same chunk comes along.
+        for offset in 0 ..< followingSentences {
+            if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == top.position + 1 + offset }),
+               chosen.count < maxSentences {
+                chosen.append(next)
+            }
+        }
+        for candidate in candidates.sorted(by: { $0.score > $1.score }) where chosen.count < maxSentences {
+            // Overlapping chunks repeat their edge sentences; say each sentence once.
+            if chosen.contains(where: { $0.text == candidate.text }) { continue }
             if candidate.score >= top.score - sentenceMargin { chosen.append(candidate) }
         }
         // Reading order: by source, then by position in the source.
         chosen.sort { ($0.resultIndex, $0.position) < ($1.resultIndex, $1.position) }
-        var results = results
-        for candidate in chosen where results[candidate.resultIndex].bestSentence == nil {
-            results[candidate.resultIndex].bestSentence = candidate.text
-        }
+        var annotated = results
+        annotated[top.resultIndex].bestSentence = top.text
         let text = chosen.map { "\($0.text) [\($0.resultIndex + 1)]" }.joined(separator: " ")
         let markers = Array(Set(chosen.map(\.resultIndex))).sorted()
-        let citations = markers.map { Citation(marker: $0 + 1, chunk: results[$0].chunk) }
-        return Answer(question: question, text: text, abstained: false, citations: citations, results: results)
+        let citations = markers.map { Citation(marker: $0 + 1, chunk: annotated[$0].chunk) }
+        return Answer(question: question, text: text, abstained: false, citations: citations, results: annotated,
+                      confidence: confidence)
+    }
+
+    /// Whether the question asks for a quantity ("how many …", "what accuracy …"), so sentences with numbers
+    /// are the likelier answers.
+    static func asksForQuantity(_ question: String) -> Bool {
+        let words = TextMatch.words(question)
+        let how: Set<String> = ["many", "much", "large", "long", "big", "fast", "often", "far", "small", "high"]
+        let quantities: Set<String> = ["number", "accuracy", "score", "percentage", "rate", "size", "length", "count",
+                                       "value", "error", "factor", "year", "dimension", "dimensionality"]
+        for (index, word) in words.enumerated() {
+            if word == "how", index + 1 < words.count, how.contains(words[index + 1]) { return true }
+            if word == "what" || word == "which" {
+                if words[(index + 1) ..< min(index + 4, words.count)].contains(where: quantities.contains) { return true }
+            }
+        }
+        return false
     }
 }

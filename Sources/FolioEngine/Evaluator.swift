@@ -45,10 +45,14 @@ public struct EvalItem: Sendable, Codable {
     /// Whether the answer text contains the gold answer or an alias (answerable questions only).
     public var answerContainsGold: Bool?
     public var answer: String
+    /// What the abstention rule judged (see ``Answerer/confidence(_:)``).
+    public var confidence: Double
 }
 
 /// Retrieval and answer metrics over a question set.
 public struct EvalReport: Sendable, Codable {
+    /// The retrieval configuration evaluated.
+    public var settings: RetrievalSettings
     public var k: Int
     public var questions: Int
     public var answerable: Int
@@ -69,14 +73,19 @@ public struct EvalReport: Sendable, Codable {
 
 extension Folio {
     /// Runs every question through search and ask and scores the results.
-    public func evaluate(_ questions: [EvalQuestion], k: Int = 10,
+    /// - Parameter settings: the retrieval configuration to evaluate; the current one when nil.
+    public func evaluate(_ questions: [EvalQuestion], k: Int = 10, settings: RetrievalSettings? = nil,
                          progress: ((Int, Int) -> Void)? = nil) throws -> EvalReport {
         var items: [EvalItem] = []
-        let encoder = try encoder()
+        let saved = retrieval
+        if let settings { retrieval = settings }
+        defer { retrieval = saved }
         for (index, question) in questions.enumerated() {
             progress?(index, questions.count)
-            let results = try search(question.question, k: max(k, 10))
-            let answer = answerer.answer(question.question, results: Array(results.prefix(5)), encoder: encoder)
+            var retrieved = try retrieve(question.question, k: max(k, 10))
+            let results = retrieved.results
+            retrieved.results = Array(results.prefix(5))  // what `folio ask` sees with its default --k
+            let answer = answerer.answer(question.question, retrieval: retrieved)
             var firstHit: Int? = nil
             if let document = question.document, question.isAnswerable {
                 let gold = Set(question.pages)
@@ -94,7 +103,7 @@ extension Folio {
             }
             items.append(EvalItem(id: question.id, question: question.question, answerable: question.isAnswerable,
                                   firstHitRank: firstHit, abstained: answer.abstained, answerContainsGold: contains,
-                                  answer: answer.text))
+                                  answer: answer.text, confidence: answer.confidence))
         }
         progress?(questions.count, questions.count)
         let answerable = items.filter(\.answerable)
@@ -105,7 +114,7 @@ extension Folio {
             return sum + 1.0 / Double(rank)
         } / n
         return EvalReport(
-            k: k, questions: items.count, answerable: answerable.count, unanswerable: items.count - answerable.count,
+            settings: settings ?? saved, k: k, questions: items.count, answerable: answerable.count, unanswerable: items.count - answerable.count,
             hitAt1: hit(1), hitAt3: hit(3), hitAt5: hit(5), hitAt10: hit(10), mrrAt10: mrr,
             answerContainment: Double(answerable.filter { $0.answerContainsGold == true }.count) / n,
             answeredWhenAnswerable: Double(answerable.filter { !$0.abstained }.count) / n,

@@ -12,6 +12,8 @@ public final class Folio: @unchecked Sendable {
     private var loadedEncoder: SentenceEncoder?
     private var loadedRetriever: Retriever?
     public var answerer = Answerer()
+    /// How `search` and `ask` retrieve; changing it applies to the next query.
+    public var retrieval = RetrievalSettings()
     public var chunking = ChunkingOptions()
 
     /// - Parameters:
@@ -31,8 +33,11 @@ public final class Folio: @unchecked Sendable {
     }
 
     func retriever() throws -> Retriever {
-        if let loadedRetriever { return loadedRetriever }
-        let retriever = Retriever(store: store, encoder: try encoder())
+        if let loadedRetriever {
+            loadedRetriever.settings = retrieval
+            return loadedRetriever
+        }
+        let retriever = Retriever(store: store, encoder: try encoder(), settings: retrieval)
         loadedRetriever = retriever
         return retriever
     }
@@ -72,10 +77,16 @@ public final class Folio: @unchecked Sendable {
         return try retriever().search(query, k: k, documentIDs: ids)
     }
 
+    /// The `k` chunks closest to `query` with the lexical scorer the answerer needs.
+    public func retrieve(_ query: String, k: Int = 10, documents: [String] = []) throws -> Retrieval {
+        try requireDocuments()
+        let ids = try documentIDs(named: documents)
+        return try retriever().retrieve(query, k: k, documentIDs: ids)
+    }
+
     /// An extractive answer with citations, or an abstention.
     public func ask(_ question: String, k: Int = 5, documents: [String] = []) throws -> Answer {
-        let results = try search(question, k: k, documents: documents)
-        return answerer.answer(question, results: results, encoder: try encoder())
+        answerer.answer(question, retrieval: try retrieve(question, k: k, documents: documents))
     }
 
     /// Removes stored documents by file name or path.

@@ -3,6 +3,62 @@ import FolioIndex
 import FolioStore
 import Foundation
 
+/// Which first-stage retrievers run.
+public enum RetrievalMode: String, CaseIterable, Sendable, Codable {
+    /// Dense and lexical, fused, then re-scored (the default).
+    case hybrid
+    /// MiniLM cosine only.
+    case dense
+    /// FTS5 BM25 only.
+    case lexical
+    /// Dense and lexical fused, without the second stage (for comparison).
+    case fusion
+}
+
+/// The knobs of retrieval. The defaults were tuned on the dev questions (see the README) and are meant to be
+/// left alone; they are parameters so `folio eval --compare` can put two configurations side by side.
+public struct RetrievalSettings: Sendable, Codable, Equatable {
+    public var mode: RetrievalMode
+    /// Candidates taken from each first-stage retriever before fusion.
+    public var candidates: Int
+    /// Weight of the min-max-normalized cosine in the fused score; BM25 (divided by the best BM25) gets the rest.
+    public var denseWeight: Double
+    /// How many fused candidates the second stage re-scores.
+    public var rerankDepth: Int
+    /// Weight of the best two-sentence window's term and phrase coverage.
+    public var windowWeight: Double
+    /// Weight of the question naming the chunk's document (file name or title).
+    public var nameWeight: Double
+    /// Results whose word sets overlap a better result's by at least this Jaccard share are dropped.
+    public var duplicateOverlap: Double
+
+    public init(mode: RetrievalMode = .hybrid, candidates: Int = 100, denseWeight: Double = 0.3,
+                rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 0.5,
+                duplicateOverlap: Double = 0.8) {
+        self.mode = mode
+        self.candidates = candidates
+        self.denseWeight = denseWeight
+        self.rerankDepth = rerankDepth
+        self.windowWeight = windowWeight
+        self.nameWeight = nameWeight
+        self.duplicateOverlap = duplicateOverlap
+    }
+}
+
+/// The parts of a result's score, for `folio search --show-scores`.
+public struct ScoreParts: Sendable, Codable, Equatable {
+    /// Cosine between question and chunk embeddings (nil in lexical mode).
+    public var dense: Float?
+    /// FTS5 BM25 (higher is better; nil when the chunk matched no term).
+    public var lexical: Float?
+    /// The first-stage fused score, relative to the best candidate (0...1).
+    public var fused: Float
+    /// Best two-sentence window coverage (second stage).
+    public var window: Float?
+    /// Document-name match (second stage).
+    public var name: Float?
+}
+
 /// One search result: a stored chunk, its score and rank.
 public struct RetrievedChunk: Sendable {
     public var rank: Int
@@ -10,19 +66,33 @@ public struct RetrievedChunk: Sendable {
     public var chunk: ChunkRecord
     /// The chunk's sentence closest to the query, when computed.
     public var bestSentence: String?
+    /// How the score was made.
+    public var parts: ScoreParts?
+    /// The IDF-weighted share of the question's terms found in the chunk or its document's name (0...1).
+    public var coverage: Float = 0
 }
 
-/// Finds the chunks closest to a query: the query is embedded with the same encoder and searched in a vector
-/// index built from the store's embeddings.
+/// The results of one query with what the answerer needs to judge them.
+public struct Retrieval: Sendable {
+    public var results: [RetrievedChunk]
+    public var scorer: LexicalScorer
+}
+
+/// Finds the chunks that answer a query: dense (MiniLM cosine) and lexical (FTS5 BM25) candidates, fused by
+/// normalized scores, then re-scored by the best sentence window and by the document the question names, with
+/// near-duplicates dropped.
 public final class Retriever: @unchecked Sendable {
     let store: FolioStore
     let encoder: SentenceEncoder
+    public var settings: RetrievalSettings
     private var index: FlatIndex?
+    private var vectors: [Int64: [Float]] = [:]
     private let lock = NSLock()
 
-    public init(store: FolioStore, encoder: SentenceEncoder) {
+    public init(store: FolioStore, encoder: SentenceEncoder, settings: RetrievalSettings = .init()) {
         self.store = store
         self.encoder = encoder
+        self.settings = settings
     }
 
     /// The vector index over every stored chunk, built from the store on first use.
@@ -32,6 +102,7 @@ public final class Retriever: @unchecked Sendable {
             let built = FlatIndex(dimension: encoder.dimension)
             for (rowID, vector) in try store.embeddings() where vector.count == encoder.dimension {
                 try built.add(id: rowID, vector: vector)
+                vectors[rowID] = vector
             }
             index = built
             return built
@@ -41,17 +112,118 @@ public final class Retriever: @unchecked Sendable {
     /// The `k` chunks most similar to `query`, best first.
     /// - Parameter documentIDs: when given, only chunks of these documents.
     public func search(_ query: String, k: Int, documentIDs: [Int64]? = nil) throws -> [RetrievedChunk] {
-        let index = try vectorIndex()
-        let vector = encoder.embed(query)
-        var allowed: Set<Int64>? = nil
-        if let documentIDs {
-            allowed = Set(try store.chunks(documentIDs: documentIDs).map(\.rowID))
+        try retrieve(query, k: k, documentIDs: documentIDs).results
+    }
+
+    /// ``search(_:k:documentIDs:)`` with the lexical scorer the answerer reuses.
+    public func retrieve(_ query: String, k: Int, documentIDs: [Int64]? = nil) throws -> Retrieval {
+        let lexicalQuery = LexicalQuery(query)
+        let documents = try store.documents()
+        let scorer = try LexicalScorer(query: lexicalQuery, store: store,
+                                       documentNames: documents.flatMap { [$0.fileName, $0.title] })
+        let mode = settings.mode
+        let depth = max(settings.candidates, k)
+
+        var dense: [Int64: Float] = [:]
+        var queryVector: [Float]? = nil
+        var denseRange: (min: Float, max: Float) = (0, 1)
+        if mode != .lexical {
+            let index = try vectorIndex()
+            let vector = encoder.embed(query)
+            var allowed: Set<Int64>? = nil
+            if let documentIDs {
+                allowed = Set(try store.chunks(documentIDs: documentIDs).map(\.rowID))
+            }
+            let hits = index.search(vector, k: depth, filter: allowed.map { set in { set.contains($0) } })
+            for hit in hits { dense[hit.id] = hit.score }
+            if let top = hits.first, let bottom = hits.last { denseRange = (bottom.score, top.score) }
+            queryVector = vector
         }
-        let hits = index.search(vector, k: k, filter: allowed.map { set in { set.contains($0) } })
-        let records = try store.chunks(rowIDs: hits.map(\.id))
-        let byID = Dictionary(records.map { ($0.rowID, $0) }, uniquingKeysWith: { a, _ in a })
-        return hits.enumerated().compactMap { offset, hit in
-            byID[hit.id].map { RetrievedChunk(rank: offset + 1, score: hit.score, chunk: $0) }
+        var lexical: [Int64: Float] = [:]
+        var bestLexical: Float = 0
+        let expression = lexicalQuery.matchExpression
+        if mode != .dense, !expression.isEmpty {
+            for hit in try store.lexicalSearch(matchExpression: expression, limit: depth, documentIDs: documentIDs) {
+                lexical[hit.rowID] = Float(hit.score)
+                bestLexical = max(bestLexical, Float(hit.score))
+            }
         }
+
+        // First stage: one score per candidate.
+        var first: [Int64: Float] = [:]
+        switch mode {
+        case .dense:
+            first = dense
+        case .lexical:
+            first = lexical
+        case .hybrid, .fusion:
+            let w = Float(settings.denseWeight)
+            let span = max(denseRange.max - denseRange.min, 1e-6)
+            let storedVectors = lock.withLock { vectors }
+            for id in Set(dense.keys).union(lexical.keys) {
+                // Lexical candidates outside the dense list still get their exact cosine.
+                if dense[id] == nil, let vector = storedVectors[id], let q = queryVector { dense[id] = Self.dot(q, vector) }
+                let d = ((dense[id] ?? denseRange.min) - denseRange.min) / span
+                let l = bestLexical > 0 ? (lexical[id] ?? 0) / bestLexical : 0
+                first[id] = w * d + (1 - w) * l
+            }
+        }
+        let ordered = first.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        guard let best = ordered.first?.value, best > 0 || mode == .dense else {
+            return Retrieval(results: [], scorer: scorer)
+        }
+
+        // Second stage on the head of the list; the tail keeps its first-stage order below it.
+        let rerank = mode == .hybrid
+        let headCount = rerank ? min(ordered.count, max(settings.rerankDepth, k)) : min(ordered.count, k * 3)
+        let head = Array(ordered.prefix(headCount))
+        let records = try store.chunks(rowIDs: head.map(\.key))
+        var nameWords: [Int64: [[String]]] = [:]
+        for document in documents {
+            nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
+        }
+        let normalizer = mode == .dense ? 1 : best
+        var scored: [(record: ChunkRecord, score: Float, parts: ScoreParts, sentence: String?, coverage: Float,
+                      words: Set<String>)] = []
+        for record in records {
+            let base = (first[record.rowID] ?? 0) / normalizer
+            let passage = LexicalScorer.Passage(record.text)
+            let window = scorer.bestWindow(in: passage, width: 2)
+            let names = nameWords[record.documentID] ?? []
+            let name = scorer.nameMatch(names)
+            let nameSet = Set(names.joined()).union(names.map { $0.joined() })
+            var score = mode == .dense ? first[record.rowID] ?? 0 : base
+            var parts = ScoreParts(dense: dense[record.rowID], lexical: lexical[record.rowID], fused: base)
+            if rerank {
+                score = base + Float(settings.windowWeight * window.score + settings.nameWeight * name)
+                parts.window = Float(window.score)
+                parts.name = Float(name)
+            }
+            let stems = passage.allStems
+            scored.append((record, score, parts, window.sentence.map { passage.sentences[$0] },
+                           Float(scorer.coverage(stems, extra: nameSet)), stems))
+        }
+        scored.sort { ($0.score, $1.record.rowID) > ($1.score, $0.record.rowID) }
+
+        // Near-duplicates (the same passage twice, e.g. a paper stored under two names) keep the better one.
+        var kept: [RetrievedChunk] = []
+        var keptWords: [Set<String>] = []
+        for item in scored where kept.count < k {
+            let duplicate = keptWords.contains { other in
+                let union = other.union(item.words).count
+                return union > 0 && Double(other.intersection(item.words).count) / Double(union) >= settings.duplicateOverlap
+            }
+            if duplicate { continue }
+            kept.append(RetrievedChunk(rank: kept.count + 1, score: item.score, chunk: item.record,
+                                       bestSentence: item.sentence, parts: item.parts, coverage: item.coverage))
+            keptWords.append(item.words)
+        }
+        return Retrieval(results: kept, scorer: scorer)
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for i in 0 ..< min(a.count, b.count) { sum += a[i] * b[i] }
+        return sum
     }
 }

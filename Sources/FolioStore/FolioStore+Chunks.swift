@@ -94,6 +94,14 @@ extension FolioStore {
         }
     }
 
+    /// How many chunks match an FTS5 MATCH expression (for a term's document frequency).
+    public func lexicalMatchCount(matchExpression: String) throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                             arguments: [matchExpression]) ?? 0
+        }
+    }
+
     /// An FTS5 OR-query of quoted terms (quotes inside terms are doubled, so any user text is safe).
     public static func matchExpression(terms: [String]) -> String {
         terms.filter { !$0.isEmpty }.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

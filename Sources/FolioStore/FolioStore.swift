@@ -26,6 +26,9 @@ public final class FolioStore: @unchecked Sendable {
             config.busyMode = .timeout(30)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // Read through a memory map: loading every embedding for the vector index is then page faults
+                // on cached pages rather than thousands of pread calls.
+                try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             }
             pool = try DatabasePool(path: url.path, configuration: config)
         } catch let error as FolioStoreError {
@@ -40,6 +43,8 @@ public final class FolioStore: @unchecked Sendable {
 
     private func migrate() throws {
         var migrator = DatabaseMigrator()
+        // FTS5 tokenizer: Porter stemming over unicode61 ("checkpoints" finds "checkpoint"), with no extra token
+        // characters, so `d_model` and `BERT-large` are indexed as their parts and queried as phrases.
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
                 CREATE TABLE documents (
@@ -74,7 +79,7 @@ public final class FolioStore: @unchecked Sendable {
                 );
                 CREATE INDEX chunks_document ON chunks(document_id, ordinal);
                 CREATE VIRTUAL TABLE chunks_fts USING fts5(
-                    text, content='chunks', content_rowid='id', tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
+                    text, content='chunks', content_rowid='id', tokenize="porter unicode61 remove_diacritics 2"
                 );
                 CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
                     INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);

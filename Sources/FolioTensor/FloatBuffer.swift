@@ -1,4 +1,5 @@
-/// A fixed-size, 64-byte-aligned, zero-initialized block of `Float`s that frees itself.
+/// A fixed-size, 64-byte-aligned, zero-initialized block of `Float`s that frees itself, or a read-only view of
+/// floats someone else owns (weights inside a memory-mapped file, so loading a model copies nothing).
 ///
 /// Weights and per-batch scratch tensors live in these, so hot loops can take raw pointers without
 /// copy-on-write checks or array copies. The shape is the owner's business (say it in a `// [rows, cols]` comment).
@@ -7,6 +8,8 @@ public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     /// The first float. Valid for the life of the buffer.
     public let pointer: UnsafeMutablePointer<Float>
+    /// What keeps a borrowed `pointer` valid; nil when the buffer owns its memory.
+    private let owner: AnyObject?
 
     /// A buffer of `count` zeros.
     public init(count: Int) {
@@ -16,6 +19,16 @@ public final class FloatBuffer: @unchecked Sendable {
                                                    alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+        owner = nil
+    }
+
+    /// A view of `count` floats at `pointer` (Float-aligned, not necessarily 64-byte aligned) that `owner` keeps
+    /// valid. The floats must not be written through the view.
+    public init(borrowing pointer: UnsafePointer<Float>, count: Int, owner: AnyObject) {
+        precondition(count >= 0, "negative buffer size")
+        self.count = count
+        self.pointer = UnsafeMutablePointer(mutating: pointer)
+        self.owner = owner
     }
 
     /// A buffer holding a copy of `values`.
@@ -33,7 +46,7 @@ public final class FloatBuffer: @unchecked Sendable {
     }
 
     deinit {
-        pointer.deallocate()
+        if owner == nil { pointer.deallocate() }
     }
 
     /// The contents as a buffer pointer, valid for the life of the buffer.

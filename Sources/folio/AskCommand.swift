@@ -7,17 +7,23 @@ struct AskCommand: ParsableCommand {
         commandName: "ask",
         abstract: "Answer a question from the stored documents, citing document and pages.",
         discussion: """
-            The answer is the sentences of the best-matching chunks that are closest to the question, each \
-            followed by its source marker [n]; the sources are listed below it. When nothing stored is close \
-            enough, Folio says the documents do not answer the question and shows the closest passages.
+            The answer is the one to three sentences of the best-matching chunks that best match the question, \
+            in reading order, each followed by its source marker [n]; the sources are listed below it. When the \
+            best passage does not cover the question, Folio says the documents do not answer it and shows the \
+            closest passages.
+
+            Without a question, Folio asks for questions one after another (with line editing and history on a \
+            terminal): :chunks shows the full text of the last answer's sources, :quit (or Ctrl-D) ends.
 
             Examples:
               folio ask "What optimizer was used to train the Transformer?"
               folio ask "What is LoRA's rank r?" --doc lora.pdf --show-chunks
               folio ask "How many parameters does BERT-large have?" --json
+              folio ask
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var retrievalOptions: RetrievalOptions
 
     @Option(help: "How many chunks to retrieve.")
     var k = 5
@@ -32,12 +38,12 @@ struct AskCommand: ParsableCommand {
     @Flag(help: "Print the full text of each cited chunk.")
     var showChunks = false
 
-    @Argument(help: "The question.")
-    var question: String
+    @Argument(help: "The question; without one, an interactive session starts.")
+    var question: String?
 
     func validate() throws {
         guard k >= 1 && k <= 100 else { throw ValidationError("--k must be between 1 and 100") }
-        guard !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        if let question, question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("the question is empty")
         }
     }
@@ -45,38 +51,101 @@ struct AskCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let folio = try storeOptions.open(readOnly: true)
+            retrievalOptions.apply(to: folio)
+            guard let question else { return try interactive(folio) }
             let answer = try folio.ask(question, k: k, documents: documents)
             if json {
-                Console.printJSON([
-                    "question": answer.question, "answer": answer.text, "abstained": answer.abstained,
-                    "citations": answer.citations.map {
-                        ["marker": $0.marker, "chunk_id": $0.chunk.chunkID, "document": $0.chunk.fileName,
-                         "pages": $0.chunk.pages] as [String: Any]
-                    },
-                    "results": answer.results.map(\.json),
-                ])
-                return
-            }
-            print(answer.text)
-            print()
-            if answer.abstained {
-                print("Closest passages:")
-                for result in answer.results.prefix(3) {
-                    print("  [\(result.rank)] \(result.chunk.fileName) \(pageLabel(result.chunk.pageStart, result.chunk.pageEnd)) \"\(result.chunk.title)\"")
-                    print("      " + snippet(result.chunk.text, limit: 200))
-                }
-                return
-            }
-            print("Sources:")
-            for citation in answer.citations {
-                let chunk = citation.chunk
-                print("  [\(citation.marker)] \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd)) \"\(chunk.title)\"")
-                if showChunks {
-                    print("      chunk \(chunk.chunkID), \(chunk.tokenCount) tokens:")
-                    print("      " + chunk.text)
-                    print()
-                }
+                Console.printJSON(answerJSON(answer))
+            } else {
+                printAnswer(answer, showChunks: showChunks)
             }
         }
+    }
+
+    /// Question after question until `:quit` or end of input.
+    func interactive(_ folio: Folio) throws {
+        let input = LineReader()
+        if input.isTerminal {
+            Console.note("Ask a question about your documents. :chunks shows the last sources in full, :quit ends.")
+        }
+        var last: Answer?
+        while let line = input.readLine(prompt: "folio> ") {
+            let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            switch text {
+            case "":
+                continue
+            case ":quit", ":q", ":exit":
+                return
+            case ":chunks":
+                guard let last else { Console.note("no answer yet; ask a question first"); continue }
+                printChunks(last)
+                continue
+            case ":help", ":h", "?":
+                Console.note(":chunks  full text of the last answer's sources\n:quit    end the session")
+                continue
+            default:
+                if text.hasPrefix(":") {
+                    Console.note("unknown command \(text); :chunks or :quit")
+                    continue
+                }
+            }
+            input.remember(text)
+            do {
+                let answer = try folio.ask(text, k: k, documents: documents)
+                if json { Console.printJSON(answerJSON(answer)) } else { printAnswer(answer, showChunks: showChunks) }
+                last = answer
+            } catch {
+                Console.error("\(error)")
+            }
+            if !json { print() }
+        }
+    }
+}
+
+/// The `ask --json` object: `question`, `answer`, `abstained`, `citations`, `results` (and `confidence`).
+func answerJSON(_ answer: Answer) -> [String: Any] {
+    [
+        "question": answer.question, "answer": answer.text, "abstained": answer.abstained,
+        "confidence": answer.confidence,
+        "citations": answer.citations.map {
+            ["marker": $0.marker, "chunk_id": $0.chunk.chunkID, "document": $0.chunk.fileName,
+             "pages": $0.chunk.pages, "title": $0.chunk.title] as [String: Any]
+        },
+        "results": answer.results.map(\.json),
+    ]
+}
+
+func printAnswer(_ answer: Answer, showChunks: Bool) {
+    print(answer.text)
+    print()
+    if answer.abstained {
+        print("Closest passages:")
+        for result in answer.results.prefix(3) {
+            print("  [\(result.rank)] \(result.chunk.fileName) \(pageLabel(result.chunk.pageStart, result.chunk.pageEnd)) \"\(result.chunk.title)\"")
+            print("      " + snippet(result.bestSentence ?? result.chunk.text, limit: 200))
+        }
+        return
+    }
+    print("Sources:")
+    for citation in answer.citations {
+        let chunk = citation.chunk
+        print("  [\(citation.marker)] \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd)) \"\(chunk.title)\"")
+        if showChunks {
+            print("      chunk \(chunk.chunkID), \(chunk.tokenCount) tokens:")
+            print("      " + chunk.text)
+            print()
+        }
+    }
+}
+
+/// The full text of an answer's sources (or, after an abstention, of the closest passages).
+func printChunks(_ answer: Answer) {
+    let chunks = answer.abstained
+        ? answer.results.prefix(3).map { ($0.rank, $0.chunk) }
+        : answer.citations.map { ($0.marker, $0.chunk) }
+    for (marker, chunk) in chunks {
+        print("[\(marker)] \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd)), chunk \(chunk.chunkID), \(chunk.tokenCount) tokens:")
+        print(chunk.text)
+        print()
     }
 }

@@ -85,6 +85,14 @@ extension RetrievedChunk {
         ]
         if let section = chunk.section { object["section"] = section }
         if let bestSentence { object["best_sentence"] = bestSentence }
+        if let parts {
+            var scores: [String: Any] = ["fused": Double(parts.fused)]
+            if let dense = parts.dense { scores["dense"] = Double(dense) }
+            if let lexical = parts.lexical { scores["lexical"] = Double(lexical) }
+            if let window = parts.window { scores["window"] = Double(window) }
+            if let name = parts.name { scores["name"] = Double(name) }
+            object["scores"] = scores
+        }
         return object
     }
 }

@@ -1,0 +1,152 @@
+import FolioStore
+import FolioText
+import Foundation
+
+/// Scores passages, sentences and document names against one question by how much of the question's
+/// IDF-weighted content they contain: the precise second look that BM25 over a whole chunk cannot give.
+///
+/// Each question term counts once, with the inverse document frequency (over stored chunks) of its rarest
+/// variant, so `amplification` outweighs `model`; a term written as a compound (`BERT-large`) counts as present
+/// when its joined form is, else by the share of its parts that are.
+public struct LexicalScorer: Sendable {
+    struct WeightedTerm: Sendable {
+        var parts: [String]      // stemmed
+        var joined: String?      // stemmed, when it differs from the single part
+        var weight: Double
+    }
+
+    public let query: LexicalQuery
+    let terms: [WeightedTerm]
+    let bigrams: [(String, String, Double)]
+    /// Named things of the question that no stored chunk and no document name mentions.
+    public let unknownNames: [String]
+
+    /// Weighs `query`'s terms by their document frequency in `store`.
+    /// - Parameter documentNames: file names and titles, so a name like `gpt1.pdf` counts as known.
+    public init(query: LexicalQuery, store: FolioStore, documentNames: [String]) throws {
+        self.query = query
+        let total = Double(max(try store.chunkCount(), 1))
+        var cache: [String: Double] = [:]
+        func idf(_ phrase: String) throws -> Double {
+            if let known = cache[phrase] { return known }
+            let df = Double(try store.lexicalMatchCount(matchExpression: FolioStore.matchExpression(terms: [phrase])))
+            let value = log(1 + (total - df + 0.5) / (df + 0.5))
+            cache[phrase] = value
+            return value
+        }
+        var terms: [WeightedTerm] = []
+        for term in query.terms {
+            var weight = 0.0
+            for part in term.parts { weight = max(weight, try idf(part)) }
+            let hasJoined = term.joined != term.parts[0] || term.parts.count > 1
+            if hasJoined { weight = max(weight, try idf(term.joined)) }
+            terms.append(WeightedTerm(parts: term.parts.map(TextMatch.stem),
+                                      joined: hasJoined ? TextMatch.stem(term.joined) : nil, weight: weight))
+        }
+        self.terms = terms
+        var bigrams: [(String, String, Double)] = []
+        for (a, b) in query.bigrams {
+            bigrams.append((TextMatch.stem(a), TextMatch.stem(b), (try idf(a) + idf(b)) / 2))
+        }
+        self.bigrams = bigrams
+        let joinedNames = Set(documentNames.map { TextMatch.words($0).joined() })
+        var unknown: [String] = []
+        for name in query.names {
+            let words = TextMatch.words(name)
+            guard !words.isEmpty else { continue }
+            let phrase = words.joined(separator: " "), joined = words.joined()
+            if joinedNames.contains(where: { $0.contains(joined) }) { continue }
+            let df = try store.lexicalMatchCount(matchExpression: FolioStore.matchExpression(terms: [phrase, joined]))
+            if df == 0 { unknown.append(name) }
+        }
+        unknownNames = unknown
+    }
+
+    /// The share (0...1) of the question's weighted terms present in `stems`, with `extra` (e.g. the words of the
+    /// document's name) counting as present too.
+    func coverage(_ stems: Set<String>, extra: Set<String> = []) -> Double {
+        let total = terms.reduce(0) { $0 + $1.weight }
+        guard total > 0 else { return 0 }
+        var found = 0.0
+        for term in terms {
+            if let joined = term.joined, stems.contains(joined) || extra.contains(joined) {
+                found += term.weight
+                continue
+            }
+            let present = term.parts.filter { stems.contains($0) || extra.contains($0) }.count
+            found += term.weight * Double(present) / Double(term.parts.count)
+        }
+        return found / total
+    }
+
+    /// Term coverage and adjacent-pair coverage of a token sequence, averaged (0...1).
+    func windowScore(_ stems: [String]) -> Double {
+        let unigrams = coverage(Set(stems))
+        let total = bigrams.reduce(0) { $0 + $1.2 }
+        guard total > 0 else { return unigrams / 2 }
+        var pairs = Set<String>()
+        for (a, b) in zip(stems, stems.dropFirst()) { pairs.insert(a + " " + b) }
+        let found = bigrams.filter { pairs.contains($0.0 + " " + $0.1) }.reduce(0) { $0 + $1.2 }
+        return (unigrams + found / total) / 2
+    }
+
+    /// A chunk's sentences with their stems, for window and sentence scoring.
+    struct Passage {
+        var sentences: [String]
+        var stems: [[String]]
+
+        init(_ text: String) {
+            sentences = SentenceSplitter.split(text)
+            stems = sentences.map(TextMatch.stems)
+        }
+
+        var allStems: Set<String> { Set(stems.joined()) }
+    }
+
+    /// The best score of any `width` consecutive sentences, and the index of the best single sentence.
+    func bestWindow(in passage: Passage, width: Int) -> (score: Double, sentence: Int?) {
+        var best = 0.0
+        for start in passage.stems.indices {
+            let window = Array(passage.stems[start ..< min(start + width, passage.stems.count)].joined())
+            best = max(best, windowScore(window))
+        }
+        var bestSentence: Int? = nil
+        var bestSentenceScore = -1.0
+        for (index, stems) in passage.stems.enumerated() where passage.sentences[index].count >= 12 {
+            let score = windowScore(stems)
+            if score > bestSentenceScore { bestSentenceScore = score; bestSentence = index }
+        }
+        return (best, bestSentence)
+    }
+
+    /// How strongly the question names this document (0...1): 1 when a question word is the document's whole
+    /// name (`LoRA` for `lora.pdf`, `GPT-1` for `gpt1.pdf`), else the weighted share of the name's words it uses.
+    func nameMatch(_ nameWords: [[String]]) -> Double {
+        var questionWords = Set<String>()
+        var weights: [String: Double] = [:]
+        for term in terms {
+            for part in term.parts { questionWords.insert(part); weights[part] = max(weights[part] ?? 0, term.weight) }
+            if let joined = term.joined { questionWords.insert(joined); weights[joined] = term.weight }
+        }
+        var best = 0.0
+        for words in nameWords where !words.isEmpty {
+            if questionWords.contains(words.joined()) { return 1 }
+            // Name words the question does not use weigh as much as its rarest term: an unmatched name word
+            // must not look unimportant just because its weight is unknown.
+            let unmatchedWeight = weights.values.max() ?? 1
+            let matched = words.filter(questionWords.contains).reduce(0.0) { $0 + (weights[$1] ?? 0) }
+            let total = words.reduce(0.0) { $0 + (weights[$1] ?? unmatchedWeight) }
+            if total > 0 { best = max(best, matched / total) }
+        }
+        return best
+    }
+
+    /// The stemmed content words of a document's file name (without `.pdf`) and of its title.
+    static func nameWords(fileName: String, title: String) -> [[String]] {
+        var base = fileName
+        if base.lowercased().hasSuffix(".pdf") { base.removeLast(4) }
+        return [base, title].map { name in
+            TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }.map(TextMatch.stem)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+@testable import FolioEngine
+import FolioStore
+import Foundation
+import Testing
+
+/// A store with one chunk per text (embeddings are placeholders: these tests exercise the lexical side only).
+func makeStore(_ texts: [(file: String, text: String)]) throws -> (FolioStore, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-engine-\(UUID())")
+    let store = try FolioStore(directory: directory)
+    for (index, item) in texts.enumerated() {
+        try store.insert(NewDocument(
+            path: "/papers/\(item.file)", fileName: item.file, sha256: String(repeating: "\(index + 1)", count: 64),
+            title: (item.file as NSString).deletingPathExtension, author: nil, pages: [(1, item.text)],
+            chunks: [NewChunk(ordinal: 0, pageStart: 1, pageEnd: 1, section: nil, text: item.text, tokenCount: 10,
+                              embedding: [0, 0, 1])]))
+    }
+    return (store, directory)
+}
+
+@Suite("lexical query and scoring")
+struct LexicalRetrievalTests {
+    @Test("symbols and compounds become phrases and joined forms", arguments: [
+        ("What is d_model?", ["\"d model\"", "\"dmodel\""]),
+        ("How many parameters has BERT-large?", ["\"bert large\"", "\"bertlarge\"", "\"bert\""]),
+        ("What epsilon, 10^-9?", ["\"10 9\"", "\"109\""]),
+        ("Which β2 did Adam use?", ["\"β2\"", "\"adam\""]),
+        ("What BLEU did it reach?", ["\"bleu\"", "\"reach\""]),
+    ])
+    func queryTerms(question: String, expected: [String]) {
+        let expression = LexicalQuery(question).matchExpression
+        for phrase in expected { #expect(expression.contains(phrase), "\(expression)") }
+        #expect(!expression.contains("\"what\""))
+        #expect(!expression.contains("\"is\""))
+    }
+
+    @Test("capitalized runs are the question's names; the first word and stop words are not")
+    func names() {
+        #expect(LexicalQuery("How many GPUs were used to train Stable Diffusion v1?").names == ["GPUs", "Stable Diffusion"])
+        #expect(LexicalQuery("What dropout did the Vision Transformer (ViT) use?").names == ["Vision Transformer", "ViT"])
+    }
+
+    @Test("the FTS5 tokenizer matches each spelling a PDF may use", arguments: [
+        ("d_model", "the model dimension dmodel = 512 in all layers"),
+        ("d_model", "we set d_model to 512"),
+        ("BERT-large", "BERTLARGE has 340M parameters"),
+        ("BERT-large", "BERT-large has 340M parameters"),
+        ("10^-9", "we used epsilon = 10−9 for stability"),
+        ("β2", "with β1 = 0.9 and β2 = 0.98"),
+        ("checkpoints", "we averaged the last 5 checkpoint files"),
+    ])
+    func ftsMatching(query: String, text: String) throws {
+        let (store, directory) = try makeStore([("target.pdf", text), ("other.pdf", "unrelated words about birds")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let hits = try store.lexicalSearch(matchExpression: LexicalQuery(query).matchExpression, limit: 5)
+        #expect(try store.chunks(rowIDs: hits.map(\.rowID)).first?.fileName == "target.pdf")
+    }
+
+    @Test("coverage weighs rare terms above common ones and knows names no chunk mentions")
+    func coverageAndUnknownNames() throws {
+        let (store, directory) = try makeStore([
+            ("lora.pdf", "The amplification factor is 21.5 for rank 4 in the model."),
+            ("a.pdf", "The model is a model of models."),
+            ("b.pdf", "Another model with a different model."),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scorer = try LexicalScorer(query: LexicalQuery("How large is the amplification factor of the model?"),
+                                       store: store, documentNames: ["lora.pdf", "a.pdf", "b.pdf"])
+        let rare = scorer.coverage(Set(TextMatch.stems("amplification factor")))
+        let common = scorer.coverage(Set(TextMatch.stems("model")))
+        #expect(rare > common)
+        #expect(scorer.unknownNames.isEmpty)
+        let named = try LexicalScorer(query: LexicalQuery("How many GPUs trained Stable Diffusion in LoRA?"),
+                                      store: store, documentNames: ["lora.pdf"])
+        #expect(named.unknownNames.contains("Stable Diffusion"))
+        #expect(!named.unknownNames.contains("LoRA"))  // a document's name counts as known
+        #expect(named.nameMatch(LexicalScorer.nameWords(fileName: "lora.pdf", title: "lora")) == 1)
+        #expect(named.nameMatch(LexicalScorer.nameWords(fileName: "a.pdf", title: "a")) == 0)
+    }
+
+    @Test("quantity questions are recognized", arguments: [
+        ("How many layers does it have?", true), ("What accuracy did it reach?", true),
+        ("Why does it overfit?", false), ("What is depicted on the cover?", false),
+    ])
+    func quantity(question: String, expected: Bool) {
+        #expect(Answerer.asksForQuantity(question) == expected)
+    }
+}
