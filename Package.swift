@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport", "FolioStore"]),
     ],
     swiftLanguageModes: [.v5]
 )
