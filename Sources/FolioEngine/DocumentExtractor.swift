@@ -10,9 +10,15 @@ public enum ExtractionResult: Sendable {
 }
 
 /// Extracts and chunks one PDF. Implementations: `InProcessExtractor` (same process, for tools and tests) and
-/// `WorkerProcessExtractor` (a child process per document, so a Poppler crash or hang costs one file).
+/// `WorkerProcessExtractor` (a child process, so a Poppler crash or hang costs one file).
 public protocol DocumentExtractor: Sendable {
     func prepare(file: URL, password: String?) -> ExtractionResult
+    /// An extractor for one more thread: `ExtractionPipeline` gives each of its threads its own.
+    func forAnotherThread() -> DocumentExtractor
+}
+
+extension DocumentExtractor {
+    public func forAnotherThread() -> DocumentExtractor { self }
 }
 
 /// Extraction in the calling process and thread (one Poppler document per call).
@@ -34,10 +40,17 @@ public struct InProcessExtractor: DocumentExtractor {
     }
 }
 
-/// The reply a worker process writes on its standard output: a prepared document or an error line.
+/// The reply a worker process writes on its standard output, one JSON line per request: a prepared document or
+/// an error line.
 struct WorkerReply: Codable {
     var document: PreparedDocument?
     var error: String?
+}
+
+/// A request on a worker's standard input, one JSON line each.
+struct WorkerRequest: Codable {
+    var path: String
+    var password: String?
 }
 
 /// The worker side: `folio extract-worker` calls this, in its own process, for one file.
@@ -52,19 +65,46 @@ public enum ExtractionWorker {
     /// Extracts and prepares `path`; returns the JSON reply for standard output.
     public static func run(path: String, vocabulary: URL, options: ChunkingOptions,
                            environment: [String: String] = ProcessInfo.processInfo.environment) -> Data {
-        injectFault(path: path, environment: environment)
-        let reply: WorkerReply
         do {
             let tokenizer = try WordPieceTokenizer(vocabularyURL: vocabulary)
             let extractor = InProcessExtractor(preparer: DocumentPreparer(tokenizer: tokenizer, options: options))
-            switch extractor.prepare(file: URL(fileURLWithPath: path), password: environment[passwordVariable]) {
-            case .prepared(let document): reply = WorkerReply(document: document)
-            case .failed(let message): reply = WorkerReply(error: message)
-            }
+            return reply(extractor, path: path, password: environment[passwordVariable], environment: environment)
         } catch {
-            reply = WorkerReply(error: "\(path): cannot load the vocabulary \(vocabulary.path) (\(error)); check --model")
+            return encode(WorkerReply(error: "\(path): cannot load the vocabulary \(vocabulary.path) (\(error)); check --model"))
         }
-        return (try? JSONEncoder().encode(reply)) ?? Data(#"{"error":"cannot encode the worker reply"}"#.utf8)
+    }
+
+    /// Serves requests from standard input until it closes: one JSON request line in, one JSON reply line out.
+    /// The vocabulary is loaded once, so a run over many small files does not pay a process start per file.
+    public static func serve(vocabulary: URL, options: ChunkingOptions,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let tokenizer = try? WordPieceTokenizer(vocabularyURL: vocabulary)
+        let extractor = tokenizer.map { InProcessExtractor(preparer: DocumentPreparer(tokenizer: $0, options: options)) }
+        while let line = readLine(strippingNewline: true) {
+            guard let request = try? JSONDecoder().decode(WorkerRequest.self, from: Data(line.utf8)) else { continue }
+            var data: Data
+            if let extractor {
+                data = reply(extractor, path: request.path, password: request.password, environment: environment)
+            } else {
+                data = encode(WorkerReply(error: "\(request.path): cannot load the vocabulary \(vocabulary.path); check --model"))
+            }
+            data.append(0x0A)
+            FileHandle.standardOutput.write(data)
+        }
+    }
+
+    static func reply(_ extractor: InProcessExtractor, path: String, password: String?,
+                      environment: [String: String]) -> Data {
+        injectFault(path: path, environment: environment)
+        switch extractor.prepare(file: URL(fileURLWithPath: path), password: password) {
+        case .prepared(let document): return encode(WorkerReply(document: document))
+        case .failed(let message): return encode(WorkerReply(error: message))
+        }
+    }
+
+    static func encode(_ reply: WorkerReply) -> Data {
+        // JSON escapes newlines inside strings, so a reply is exactly one line.
+        (try? JSONEncoder().encode(reply)) ?? Data(#"{"error":"cannot encode the worker reply"}"#.utf8)
     }
 
     static func injectFault(path: String, environment: [String: String]) {
@@ -73,20 +113,28 @@ public enum ExtractionWorker {
         for rule in spec.split(separator: ",") {
             let parts = rule.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, name.contains(parts[1]) else { continue }
-            if parts[0] == "crash" { raise(SIGSEGV) }
+            if parts[0] == "crash" {
+                // Default action: the Swift runtime's backtrace handler would return from a raised signal.
+                signal(SIGSEGV, SIG_DFL)
+                raise(SIGSEGV)
+            }
             if parts[0] == "hang" { while true { sleep(60) } }
         }
     }
 }
 
-/// Runs each document in a child process (`<executable> extract-worker …`) with a time limit, so a PDF that
-/// crashes or hangs Poppler costs only that file.
-public struct WorkerProcessExtractor: DocumentExtractor {
+/// Extracts in a child process (`<executable> extract-worker --serve`) that stays up for the next document, with
+/// a time limit per document: a PDF that crashes or hangs Poppler costs only that file (the worker is killed if
+/// needed and a fresh one started for the next). One instance drives one worker from one thread; the pipeline
+/// asks `forAnotherThread()` for each of its threads.
+public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendable {
     public let executable: URL
     public let vocabulary: URL
     public let options: ChunkingOptions
     /// Seconds one document may take.
     public let timeout: Double
+    private var worker: (process: Process, input: FileHandle, output: FileHandle)?
+    private var pending = Data()
 
     public init(executable: URL, vocabulary: URL, options: ChunkingOptions, timeout: Double = 120) {
         self.executable = executable
@@ -95,51 +143,95 @@ public struct WorkerProcessExtractor: DocumentExtractor {
         self.timeout = timeout
     }
 
-    public func prepare(file: URL, password: String?) -> ExtractionResult {
-        let path = file.path
+    deinit { stop() }
+
+    public func forAnotherThread() -> DocumentExtractor {
+        WorkerProcessExtractor(executable: executable, vocabulary: vocabulary, options: options, timeout: timeout)
+    }
+
+    private func start() throws -> (process: Process, input: FileHandle, output: FileHandle) {
+        if let worker, worker.process.isRunning { return worker }
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["extract-worker", "--vocabulary", vocabulary.path,
+        process.arguments = ["extract-worker", "--serve", "--vocabulary", vocabulary.path,
                              "--chunk-target", String(options.targetTokens), "--chunk-max", String(options.maxTokens),
-                             "--chunk-overlap", String(options.overlapSentences), "--", path]
-        var environment = ProcessInfo.processInfo.environment
-        environment[ExtractionWorker.passwordVariable] = password
-        process.environment = environment
-        let output = Pipe()
+                             "--chunk-overlap", String(options.overlapSentences)]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let started = (process, input.fileHandleForWriting, output.fileHandleForReading)
+        worker = started
+        pending = Data()
+        return started
+    }
+
+    /// Closes the worker's input (it exits at end of input) and waits for it.
+    public func stop() {
+        guard let worker else { return }
+        try? worker.input.close()
+        worker.process.waitUntilExit()
+        self.worker = nil
+    }
+
+    public func prepare(file: URL, password: String?) -> ExtractionResult {
+        let path = file.path
+        let current: (process: Process, input: FileHandle, output: FileHandle)
         do {
-            try process.run()
+            current = try start()
+            var request = try JSONEncoder().encode(WorkerRequest(path: path, password: password))
+            request.append(0x0A)
+            try current.input.write(contentsOf: request)
         } catch {
+            worker = nil
             return .failed("\(path): cannot start the extraction worker \(executable.path) (\(error)); reinstall folio")
         }
-        let pid = process.processIdentifier
+        let pid = current.process.processIdentifier
         let state = TimeoutState()
         let timer = DispatchWorkItem {
             if state.markTimedOutUnlessFinished() { kill(pid, SIGKILL) }
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        // Read to the end before waiting: a large reply must not fill the pipe and block the worker.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let line = readLine(from: current.output)
         state.markFinished()
         timer.cancel()
-        if state.timedOut && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
+        if let line, let reply = try? JSONDecoder().decode(WorkerReply.self, from: line) {
+            if let document = reply.document { return .prepared(document) }
+            return .failed(reply.error ?? "\(path): the extraction worker gave no result")
+        }
+        // No reply: the worker died (or was killed). Find out how, and start afresh for the next file.
+        try? current.input.close()
+        current.process.waitUntilExit()
+        worker = nil
+        if state.timedOut {
             return .failed("\(path): timed out after \(Self.seconds(timeout)) s in Poppler (worker killed); "
                 + "raise --timeout if the file is just very large, or re-export it")
         }
-        if process.terminationReason == .uncaughtSignal {
-            let signal = process.terminationStatus
+        if current.process.terminationReason == .uncaughtSignal {
+            let signal = current.process.terminationStatus
             return .failed("\(path): crashed Poppler (signal \(signal)\(Self.signalName(signal))); "
                 + "the file is malformed: re-download or re-export it")
         }
-        guard let reply = try? JSONDecoder().decode(WorkerReply.self, from: data) else {
-            return .failed("\(path): the extraction worker failed (exit status \(process.terminationStatus)); "
-                + "run `folio ingest` on this file alone to see why")
+        return .failed("\(path): the extraction worker failed (exit status \(current.process.terminationStatus)); "
+            + "run `folio ingest` on this file alone to see why")
+    }
+
+    /// One reply line, or nil at end of output. Only newly read bytes are searched for the newline, so a large
+    /// reply arriving in many small reads costs linear time.
+    private func readLine(from handle: FileHandle) -> Data? {
+        var searched = 0
+        while true {
+            if let newline = pending[(pending.startIndex + searched)...].firstIndex(of: 0x0A) {
+                let line = Data(pending[pending.startIndex..<newline])
+                pending = Data(pending[(newline + 1)...])
+                return line
+            }
+            searched = pending.count
+            let chunk = handle.availableData  // blocks until data or end of file
+            if chunk.isEmpty { return nil }
+            pending.append(chunk)
         }
-        if let document = reply.document { return .prepared(document) }
-        return .failed(reply.error ?? "\(path): the extraction worker gave no result")
     }
 
     static func seconds(_ value: Double) -> String {
@@ -163,7 +255,7 @@ private final class TimeoutState: @unchecked Sendable {
     private var expired = false
     private var finished = false
     var timedOut: Bool { lock.withLock { expired } }
-    /// True when the worker is still running, so the caller may kill it.
+    /// True when the worker is still working, so the caller may kill it.
     func markTimedOutUnlessFinished() -> Bool {
         lock.withLock {
             if finished { return false }

@@ -13,7 +13,7 @@ public struct ChunkingOptions: Sendable, Codable, Equatable {
     public var overlapSentences: Int
 
     /// Defaults measured on `shared/eval/dev.jsonl` over the corpus; see the README's ingestion section.
-    public init(targetTokens: Int = 160, maxTokens: Int = 256, overlapSentences: Int = 1) {
+    public init(targetTokens: Int = 112, maxTokens: Int = 256, overlapSentences: Int = 1) {
         self.targetTokens = targetTokens
         self.maxTokens = maxTokens
         self.overlapSentences = overlapSentences
@@ -78,8 +78,8 @@ public struct DocumentPreparer: Sendable {
         var warnings: [String] = []
         var unreadable: [Int] = []
         let sourcePages = document.pages.map { page -> SourcePage in
-            let visible = page.text.unicodeScalars.filter { !$0.properties.isWhitespace }.count
-            if visible >= 20, TextNormalizer.readableShare(page.text) < Self.minimumReadableShare {
+            let (visible, readable) = TextNormalizer.visibleCounts(page.text)
+            if visible >= 20, Double(readable) / Double(visible) < Self.minimumReadableShare {
                 unreadable.append(page.number)
                 return SourcePage(number: page.number, lines: [])
             }

@@ -9,6 +9,8 @@ final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable 
     private let extractor: DocumentExtractor
     private let condition = NSCondition()
     private var nextToStart = 0
+    /// Indices into `files`, largest file first: a long document started last would leave one core idle at the end.
+    private let order: [Int]
     private var ready: [(Int, ExtractionResult)] = []
     private var delivered = 0
     private let jobs: Int
@@ -18,6 +20,8 @@ final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable 
         self.password = password
         self.extractor = extractor
         self.jobs = Swift.max(jobs, 1)
+        let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
+        self.order = files.indices.sorted { sizes[$0] > sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1) }
         for _ in 0..<Swift.min(self.jobs, files.count) {
             let thread = Thread { [self] in work() }
             thread.stackSize = 1 << 20
@@ -26,12 +30,14 @@ final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable 
     }
 
     private func work() {
+        let extractor = self.extractor.forAnotherThread()
+        defer { (extractor as? WorkerProcessExtractor)?.stop() }
         while true {
             condition.lock()
             // Back-pressure: do not run further ahead of the consumer than one result per job.
             while ready.count >= jobs && nextToStart < files.count { condition.wait() }
             guard nextToStart < files.count else { condition.unlock(); return }
-            let index = nextToStart
+            let index = order[nextToStart]
             nextToStart += 1
             condition.unlock()
 
@@ -54,5 +60,19 @@ final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable 
         let item = ready.removeFirst()
         condition.broadcast()
         return item
+    }
+}
+
+/// Extracts and chunks many files on `jobs` threads, each driving its own extractor call (a worker process with
+/// `WorkerProcessExtractor`): what `folio ingest` does before embedding, exposed for `folio-bench extract`.
+public enum ParallelExtraction {
+    /// Results in the order of `files`.
+    public static func run(files: [URL], jobs: Int, password: String? = nil,
+                           extractor: DocumentExtractor) -> [ExtractionResult] {
+        var results = [ExtractionResult?](repeating: nil, count: files.count)
+        for (index, result) in ExtractionPipeline(files: files, jobs: jobs, password: password, extractor: extractor) {
+            results[index] = result
+        }
+        return results.map { $0 ?? .failed("no result") }
     }
 }

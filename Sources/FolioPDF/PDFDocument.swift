@@ -167,7 +167,7 @@ public final class PDFDocument {
                 minSize = .infinity; allBold = true; visible = false
                 continue
             }
-            if scalar.properties.isWhitespace || size[i] == 0 { continue }
+            if size[i] == 0 || scalar.value == 0x20 || (scalar.value >= 0x80 && scalar.properties.isWhitespace) { continue }
             visible = true
             minSize = min(minSize, size[i])
             allBold = allBold && bold[i]

@@ -18,6 +18,7 @@ public struct HyphenationDictionary: Sendable {
         var words = Set<String>()
         var hyphenated = Set<String>()
         for line in lines {
+            guard line.utf8.contains(where: { $0 >= 0x41 }) else { continue }  // no letters at all
             let tokens = line.split(whereSeparator: { !$0.isLetter && $0 != "-" })
             for (index, token) in tokens.enumerated() {
                 // The last token of a line may itself be a hyphenation fragment: do not learn it.

@@ -89,8 +89,13 @@ public struct TextNormalizer: Sendable {
         out.reserveCapacity(text.utf8.count)
         var lastWasSpace = true
         for scalar in text.unicodeScalars {
+            if scalar.value > 0x20 && scalar.value < 0x7F {  // printable ASCII: most of the text
+                out.unicodeScalars.append(scalar)
+                lastWasSpace = false
+                continue
+            }
             let category = scalar.properties.generalCategory
-            if scalar.properties.isWhitespace || category == .control || category == .format
+            if scalar.value <= 0x20 || scalar.properties.isWhitespace || category == .control || category == .format
                 || category == .privateUse || category == .unassigned || scalar == "\u{FFFD}" {
                 if !lastWasSpace { out.unicodeScalars.append(" ") }
                 lastWasSpace = true
@@ -106,12 +111,28 @@ public struct TextNormalizer: Sendable {
     /// Share of a text's visible characters that are letters or digits: low for pages of control characters,
     /// replacement characters or glyph garbage.
     public static func readableShare(_ text: String) -> Double {
+        let (visible, readable) = visibleCounts(text)
+        return visible == 0 ? 1 : Double(readable) / Double(visible)
+    }
+
+    /// Visible (non-white-space) characters, and how many of them are letters or digits, in one pass.
+    public static func visibleCounts(_ text: String) -> (visible: Int, readable: Int) {
         var visible = 0, readable = 0
-        for scalar in text.unicodeScalars where !scalar.properties.isWhitespace {
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x80 {
+                if value <= 0x20 || value == 0x7F { continue }
+                visible += 1
+                if (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) {
+                    readable += 1
+                }
+                continue
+            }
+            if scalar.properties.isWhitespace { continue }
             visible += 1
             if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { readable += 1 }
         }
-        return visible == 0 ? 1 : Double(readable) / Double(visible)
+        return (visible, readable)
     }
 }
 

@@ -15,13 +15,23 @@ struct ExtractWorkerCommand: ParsableCommand {
 
     @OptionGroup var chunking: ChunkingFlags
 
-    @Argument(help: ArgumentHelp("The PDF.", valueName: "file"))
-    var file: String
+    @Flag(help: "Serve requests (one JSON line each) from standard input until it closes.")
+    var serve = false
+
+    @Argument(help: ArgumentHelp("The PDF (without --serve).", valueName: "file"))
+    var file: String?
+
+    func validate() throws {
+        if !serve && file == nil { throw ValidationError("give a PDF, or --serve") }
+    }
 
     func run() throws {
-        let reply = ExtractionWorker.run(path: file, vocabulary: URL(fileURLWithPath: vocabulary),
-                                         options: chunking.options)
-        FileHandle.standardOutput.write(reply)
+        let vocabulary = URL(fileURLWithPath: self.vocabulary)
+        if serve {
+            ExtractionWorker.serve(vocabulary: vocabulary, options: chunking.options)
+        } else if let file {
+            FileHandle.standardOutput.write(ExtractionWorker.run(path: file, vocabulary: vocabulary, options: chunking.options))
+        }
     }
 }
 
