@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
         .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioStore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport", "FolioStore"]),
     ],
     swiftLanguageModes: [.v5]
 )

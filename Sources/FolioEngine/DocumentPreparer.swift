@@ -4,25 +4,63 @@ import FolioTokenizer
 import Foundation
 
 /// Chunk sizes, in WordPiece tokens including `[CLS]` and `[SEP]`.
-public struct ChunkingOptions: Sendable {
+public struct ChunkingOptions: Sendable, Codable, Equatable {
+    /// A chunk closes once its text reaches this many tokens (at the next sentence end).
     public var targetTokens: Int
+    /// The most tokens the encoder sees for a chunk: context header plus chunk text. 256 is the model's window.
     public var maxTokens: Int
+    /// Sentences repeated at the start of the next chunk.
     public var overlapSentences: Int
 
-    public init(targetTokens: Int = 160, maxTokens: Int = 256, overlapSentences: Int = 1) {
+    /// Defaults measured on `shared/eval/dev.jsonl` over the corpus; see the README's ingestion section.
+    public init(targetTokens: Int = 112, maxTokens: Int = 256, overlapSentences: Int = 1) {
         self.targetTokens = targetTokens
         self.maxTokens = maxTokens
         self.overlapSentences = overlapSentences
     }
+
+    /// Tokens reserved in `maxTokens` for the context header (document title, section).
+    public var headerTokens: Int { min(32, maxTokens / 4) }
+
+    /// A one-line reason when the sizes cannot work, else nil.
+    public var problem: String? {
+        if maxTokens < 32 || maxTokens > 512 { return "--chunk-max must be between 32 and 512 tokens" }
+        if targetTokens < 8 || targetTokens > maxTokens - headerTokens {
+            return "--chunk-target must be between 8 and \(maxTokens - headerTokens) (--chunk-max minus the header)"
+        }
+        if overlapSentences < 0 || overlapSentences > 5 { return "--chunk-overlap must be between 0 and 5 sentences" }
+        return nil
+    }
 }
 
-/// A chunk ready to embed: its display text and page span, and the text given to the encoder.
-public struct PreparedChunk: Sendable {
+/// A chunk ready to embed: its display text, page span and section, and the text given to the encoder.
+public struct PreparedChunk: Sendable, Codable {
     public var chunk: TextChunk
+    /// `Title. Section. text`: what the encoder sees, so a chunk about "the model" still says which model.
     public var embeddingText: String
 }
 
-/// Normalizes extracted pages and cuts them into chunks (no I/O, no model: easy to test).
+/// A page's text as extracted, kept for display.
+public struct RawPage: Sendable, Codable, Equatable {
+    public var number: Int
+    public var text: String
+}
+
+/// One document, extracted and chunked, waiting to be embedded and stored.
+public struct PreparedDocument: Sendable, Codable {
+    public var path: String
+    public var title: String
+    public var author: String?
+    /// Every page's raw text (the display text; chunks are normalized).
+    public var pages: [RawPage]
+    public var chunks: [PreparedChunk]
+    /// One-line warnings naming the file (pages left out, …).
+    public var warnings: [String]
+}
+
+/// Turns an extracted document into chunks: drop unreadable pages → remove running headers, footers, page
+/// numbers, arXiv stamps → find section headings → normalize (NFKC, de-hyphenation) → sentence-aware chunks with
+/// a context header. No I/O and no model: easy to test.
 public struct DocumentPreparer: Sendable {
     let tokenizer: WordPieceTokenizer
     let options: ChunkingOptions
@@ -32,15 +70,74 @@ public struct DocumentPreparer: Sendable {
         self.options = options
     }
 
-    /// The normalized pages and the chunks of one document.
-    public func prepare(_ document: ExtractedDocument) -> (pages: [(number: Int, text: String)], chunks: [PreparedChunk]) {
+    /// Pages whose visible characters are less than this share letters or digits are garbage.
+    static let minimumReadableShare = 0.5
+
+    public func prepare(_ document: ExtractedDocument) -> PreparedDocument {
         let tokenizer = self.tokenizer
-        let normalizer = TextNormalizer(isKnownWord: { tokenizer.id(of: $0) != nil })
-        let pages = document.pages.map { (number: $0.number, text: normalizer.normalize($0.text)) }
-        let chunker = Chunker(targetTokens: options.targetTokens, maxTokens: options.maxTokens,
+        var warnings: [String] = []
+        var unreadable: [Int] = []
+        let sourcePages = document.pages.map { page -> SourcePage in
+            let (visible, readable) = TextNormalizer.visibleCounts(page.text)
+            if visible >= 20, Double(readable) / Double(visible) < Self.minimumReadableShare {
+                unreadable.append(page.number)
+                return SourcePage(number: page.number, lines: [])
+            }
+            return SourcePage(number: page.number, text: page.text,
+                              styles: page.lineStyles.map { ($0.fontSize, $0.isBold) })
+        }
+        if !unreadable.isEmpty {
+            let list = unreadable.count > 6 ? "\(unreadable.count) pages" : "page " + unreadable.map(String.init).joined(separator: ", ")
+            warnings.append("\(document.path): \(list): unreadable text (control characters or a broken font encoding); left out")
+        }
+        let cleaned = PageCleaner().clean(sourcePages)
+        let structure = HeadingDetector().detect(cleaned)
+        let title = Self.title(metadata: document.metadataTitle, typeset: structure.title, path: document.path)
+
+        let dictionary = HyphenationDictionary(lines: structure.blocks.flatMap(\.lines),
+                                               isVocabularyWord: { tokenizer.id(of: $0) != nil })
+        let normalizer = TextNormalizer(shouldJoin: { dictionary.shouldJoin($0, $1) })
+        let sources = structure.blocks.map {
+            ChunkSource(page: $0.page, section: $0.section, text: normalizer.normalize(lines: $0.lines))
+        }
+        let textBudget = options.maxTokens - options.headerTokens
+        let chunker = Chunker(targetTokens: min(options.targetTokens, textBudget), maxTokens: textBudget,
                               overlapSentences: options.overlapSentences,
                               countTokens: { tokenizer.countTokens($0) })
-        let chunks = chunker.chunk(pages: pages).map { PreparedChunk(chunk: $0, embeddingText: $0.text) }
-        return (pages, chunks)
+        let chunks = chunker.chunk(sources: sources).map { chunk in
+            PreparedChunk(chunk: chunk, embeddingText: contextHeader(title: title, section: chunk.section) + " " + chunk.text)
+        }
+        return PreparedDocument(path: document.path, title: title, author: document.author,
+                                pages: document.pages.map { RawPage(number: $0.number, text: $0.text) },
+                                chunks: chunks, warnings: warnings)
+    }
+
+    /// `Title. Section.`, cut to `headerTokens` tokens.
+    func contextHeader(title: String, section: String?) -> String {
+        var header = TextNormalizer.foldCompatibilityForms(title)
+        if let section { header += ". " + section }
+        header += "."
+        var words = header.split(separator: " ")
+        while words.count > 1, tokenizer.countTokens(words.joined(separator: " ")) > options.headerTokens {
+            words.removeLast()
+        }
+        return words.joined(separator: " ")
+    }
+
+    /// The metadata title unless it is a tool's placeholder, else the typeset title, else the file name.
+    static func title(metadata: String?, typeset: String?, path: String) -> String {
+        if let metadata, isUsableTitle(metadata) { return metadata }
+        if let typeset, isUsableTitle(typeset) { return typeset }
+        return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
+    static func isUsableTitle(_ title: String) -> Bool {
+        let lower = title.lowercased()
+        guard title.filter(\.isLetter).count >= 3 else { return false }
+        for placeholder in ["untitled", "microsoft word", ".dvi", ".tex", ".doc", ".pdf", "powerpoint"]
+        where lower.contains(placeholder) {
+            return false
+        }
+        return true
     }
 }

@@ -45,8 +45,15 @@ public final class Folio: @unchecked Sendable {
     /// Ingests PDFs (files or folders); see `Ingestor`.
     public func ingest(paths: [String], password: String? = nil,
                        progress: ((IngestProgress) -> Void)? = nil) throws -> IngestReport {
-        let report = Ingestor(store: store, encoder: try encoder(), chunking: chunking)
-            .ingest(paths: paths, password: password, progress: progress)
+        try ingest(paths: paths, options: IngestOptions(password: password), progress: progress)
+    }
+
+    /// Ingests PDFs (files or folders) with worker processes and a time limit per document; see `Ingestor`.
+    public func ingest(paths: [String], options: IngestOptions,
+                       progress: ((IngestProgress) -> Void)? = nil) throws -> IngestReport {
+        let vocabulary = try modelDirectory().appendingPathComponent("vocab.txt")
+        let report = Ingestor(store: store, encoder: try encoder(), chunking: chunking, vocabulary: vocabulary)
+            .ingest(paths: paths, options: options, progress: progress)
         loadedRetriever = nil  // the index must see the new chunks
         return report
     }

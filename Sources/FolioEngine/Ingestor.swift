@@ -11,8 +11,10 @@ public enum IngestOutcome: Sendable {
     case ingested(DocumentRecord, replaced: Bool)
     /// Already stored with the same content (sha256); nothing was read but the file's bytes.
     case unchanged(DocumentRecord)
-    /// Already stored with the same content under another path; the stored path was updated.
+    /// Already stored with the same content under another path that no longer exists; the stored path was updated.
     case moved(DocumentRecord, from: String)
+    /// A copy of a document stored (or being stored) from another path that still exists; stored once.
+    case duplicate(path: String, of: String)
     /// Not stored, with a one-line reason naming the file and the fix.
     case failed(path: String, message: String)
     /// Nothing to store (no text layer), with a warning.
@@ -21,7 +23,7 @@ public enum IngestOutcome: Sendable {
     public var path: String {
         switch self {
         case .ingested(let d, _), .unchanged(let d), .moved(let d, _): return d.path
-        case .failed(let p, _), .skipped(let p, _): return p
+        case .duplicate(let p, _), .failed(let p, _), .skipped(let p, _): return p
         }
     }
 }
@@ -39,10 +41,14 @@ public struct IngestReport: Sendable {
     public var outcomes: [IngestOutcome] = []
     /// Arguments that named no file (missing paths, folders without PDFs), as one-line messages.
     public var pathErrors: [String] = []
+    /// One-line warnings about stored documents (pages left out, …).
+    public var warnings: [String] = []
+    /// Documents handed to Poppler in this run (unchanged and moved files are not).
+    public var extractions = 0
 
     public var ingested: Int { outcomes.filter { if case .ingested = $0 { true } else { false } }.count }
     public var unchanged: Int {
-        outcomes.filter { switch $0 { case .unchanged, .moved: true; default: false } }.count
+        outcomes.filter { switch $0 { case .unchanged, .moved, .duplicate: true; default: false } }.count
     }
     public var failed: Int { outcomes.filter { if case .failed = $0 { true } else { false } }.count + pathErrors.count }
     public var skipped: Int { outcomes.filter { if case .skipped = $0 { true } else { false } }.count }
@@ -51,15 +57,40 @@ public struct IngestReport: Sendable {
     }
 }
 
-/// Turns PDFs into stored, embedded chunks: hash → extract (Poppler) → normalize → chunk → embed → store.
+/// How an ingest run extracts.
+public struct IngestOptions: Sendable {
+    public var password: String?
+    /// Documents extracted at once (each in its own worker process when `workerExecutable` is set).
+    public var jobs: Int
+    /// Seconds one document may spend in its worker before it is killed.
+    public var timeout: Double
+    /// The `folio` binary to re-execute as `folio extract-worker`; nil extracts in this process, one at a time.
+    public var workerExecutable: URL?
+
+    public init(password: String? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                timeout: Double = 120, workerExecutable: URL? = nil) {
+        self.password = password
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.workerExecutable = workerExecutable
+    }
+}
+
+/// Turns PDFs into stored, embedded chunks: hash → extract and chunk (worker processes, in parallel) → embed
+/// (this process; the encoder uses every core) → store (one transaction per document).
 public struct Ingestor {
     let store: FolioStore
     let encoder: SentenceEncoder
     let preparer: DocumentPreparer
+    let chunking: ChunkingOptions
+    let vocabulary: URL?
 
-    public init(store: FolioStore, encoder: SentenceEncoder, chunking: ChunkingOptions = .init()) {
+    /// - Parameter vocabulary: the model's `vocab.txt`, which worker processes load to count tokens.
+    public init(store: FolioStore, encoder: SentenceEncoder, chunking: ChunkingOptions = .init(), vocabulary: URL? = nil) {
         self.store = store
         self.encoder = encoder
+        self.chunking = chunking
+        self.vocabulary = vocabulary
         self.preparer = DocumentPreparer(tokenizer: encoder.tokenizer, options: chunking)
     }
 
@@ -102,76 +133,135 @@ public struct Ingestor {
         return (files, errors)
     }
 
+    /// What to do with one file once it is hashed.
+    enum Plan {
+        case done(IngestOutcome)
+        case extract(sha256: String, previous: Int64?)
+    }
+
     /// Ingests every PDF named by `paths`; a failing file costs only itself.
-    public func ingest(paths: [String], password: String? = nil,
+    public func ingest(paths: [String], options: IngestOptions = .init(),
                        progress: ((IngestProgress) -> Void)? = nil) -> IngestReport {
         let (files, errors) = Self.collectFiles(paths)
         var report = IngestReport()
         report.pathErrors = errors
+        var outcomes = [IngestOutcome?](repeating: nil, count: files.count)
+        var pending: [(index: Int, sha256: String, previous: Int64?)] = []
+        var scheduled: [String: String] = [:]  // sha256 -> path, within this run
         for (index, file) in files.enumerated() {
             progress?(IngestProgress(completed: index, total: files.count, currentFile: file.lastPathComponent,
-                                     phase: "reading"))
-            report.outcomes.append(ingest(file: file, password: password) { phase in
-                progress?(IngestProgress(completed: index, total: files.count, currentFile: file.lastPathComponent,
-                                         phase: phase))
-            })
+                                     phase: "hashing"))
+            switch plan(file) {
+            case .done(let outcome):
+                outcomes[index] = outcome
+            case .extract(let sha, let previous):
+                if let first = scheduled[sha] {
+                    outcomes[index] = .duplicate(path: file.path, of: first)
+                } else {
+                    scheduled[sha] = file.path
+                    pending.append((index, sha, previous))
+                }
+            }
         }
+
+        let extractor: DocumentExtractor
+        if let executable = options.workerExecutable, let vocabulary {
+            extractor = WorkerProcessExtractor(executable: executable, vocabulary: vocabulary, options: chunking,
+                                               timeout: options.timeout)
+        } else {
+            extractor = InProcessExtractor(preparer: preparer)
+        }
+        let jobs = options.workerExecutable == nil ? 1 : options.jobs
+        report.extractions = pending.count
+        var done = files.count - pending.count
+        let pipeline = ExtractionPipeline(files: pending.map { files[$0.index] }, jobs: jobs,
+                                          password: options.password, extractor: extractor)
+        for (position, result) in pipeline {
+            let (index, sha, previous) = pending[position]
+            let file = files[index]
+            progress?(IngestProgress(completed: done, total: files.count, currentFile: file.lastPathComponent,
+                                     phase: "embedding"))
+            let outcome = store(result, file: file, sha256: sha, previous: previous, warnings: &report.warnings)
+            outcomes[index] = outcome
+            done += 1
+        }
+        report.outcomes = outcomes.compactMap { $0 }
         progress?(IngestProgress(completed: files.count, total: files.count, currentFile: "", phase: "done"))
         return report
     }
 
-    /// Ingests one file.
-    public func ingest(file: URL, password: String? = nil, phase: (String) -> Void = { _ in }) -> IngestOutcome {
+    /// Hashes a file and decides: unchanged, moved, or to extract (replacing `previous`, the old version at
+    /// this path). Never opens Poppler.
+    func plan(_ file: URL) -> Plan {
         let path = file.path
         do {
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                if !FileManager.default.fileExists(atPath: path) {
-                    return .failed(path: path, message: FolioPDFError.fileNotFound(path: path).description)
-                }
-                return .failed(path: path, message: FolioPDFError.unreadable(path: path, reason: "permission denied").description)
+            // open(2) answers for the real caller (root reads mode-000 files; FileManager's access check is
+            // about mode bits), and an empty file must not be taken for a copy of another empty file.
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else {
+                throw FolioPDFError.unreadable(path: path, reason: String(cString: strerror(errno)))
             }
-            let sha = try SHA256.hex(ofFile: file)
+            var info = stat()
+            let statted = fstat(fd, &info)
+            close(fd)
+            if statted == 0 && info.st_size == 0 { throw FolioPDFError.empty(path: path) }
+            let sha: String
+            do { sha = try SHA256.hex(ofFile: file) } catch {
+                throw FolioPDFError.unreadable(path: path, reason: "read error")
+            }
+            let atPath = try store.documents(matching: path).first { $0.path == path }
             if let existing = try store.document(sha256: sha) {
-                if existing.path != path {
-                    if FileManager.default.fileExists(atPath: existing.path) && existing.fileName == file.lastPathComponent {
-                        return .unchanged(existing)  // a copy of a stored file: keep the original location
-                    }
-                    try store.updateLocation(documentID: existing.id, path: path, fileName: file.lastPathComponent)
-                    var moved = existing
-                    moved.path = path
-                    moved.fileName = file.lastPathComponent
-                    return .moved(moved, from: existing.path)
+                if existing.path == path { return .done(.unchanged(existing)) }
+                if FileManager.default.fileExists(atPath: existing.path) {
+                    return .done(.duplicate(path: path, of: existing.path))  // a copy: keep the original
                 }
-                return .unchanged(existing)
+                // Moved (or renamed): the old path is gone. A different document stored at the new path was
+                // overwritten by this file, so it goes in the same transaction.
+                let replaced = atPath.map(\.id).flatMap { $0 == existing.id ? nil : $0 }
+                try store.updateLocation(documentID: existing.id, path: path, fileName: file.lastPathComponent,
+                                         replacing: replaced)
+                var moved = existing
+                moved.path = path
+                moved.fileName = file.lastPathComponent
+                return .done(.moved(moved, from: existing.path))
             }
-            // A changed file: same path, different content: replace it atomically.
-            let previous = try store.documents(matching: path).first { $0.path == path }
+            return .extract(sha256: sha, previous: atPath?.id)
+        } catch let error as FolioPDFError {
+            return .done(.failed(path: path, message: error.description))
+        } catch let error as FolioStoreError {
+            return .done(.failed(path: path, message: error.description))
+        } catch {
+            return .done(.failed(path: path, message: "\(path): \(error)"))
+        }
+    }
 
-            phase("extracting")
-            let extracted = try ExtractedDocument.extract(from: file, password: password)
-            let prepared = preparer.prepare(extracted)
+    /// Embeds and stores one extracted document in one transaction (replacing `previous` in it).
+    func store(_ result: ExtractionResult, file: URL, sha256: String, previous: Int64?,
+               warnings: inout [String]) -> IngestOutcome {
+        let path = file.path
+        switch result {
+        case .failed(let message):
+            return .failed(path: path, message: message)
+        case .prepared(let prepared):
             guard !prepared.chunks.isEmpty else {
                 return .skipped(path: path, message: FolioEngineError.noTextLayer(path: path).description)
             }
-            phase("embedding \(prepared.chunks.count) chunks")
+            warnings += prepared.warnings
             let vectors = encoder.embed(prepared.chunks.map(\.embeddingText))
-            phase("storing")
             let chunks = zip(prepared.chunks, vectors).map { chunk, vector in
                 NewChunk(ordinal: chunk.chunk.ordinal, pageStart: chunk.chunk.pageStart, pageEnd: chunk.chunk.pageEnd,
                          section: chunk.chunk.section, text: chunk.chunk.text, tokenCount: chunk.chunk.tokenCount,
                          embedding: vector)
             }
-            let record = try store.insert(NewDocument(
-                path: path, fileName: file.lastPathComponent, sha256: sha, title: extracted.title,
-                author: extracted.author, pages: extracted.pages.map { ($0.number, $0.text) }, chunks: chunks),
-                replacing: previous?.id)
-            return .ingested(record, replaced: previous != nil)
-        } catch let error as FolioPDFError {
-            return .failed(path: path, message: error.description)
-        } catch let error as FolioStoreError {
-            return .failed(path: path, message: error.description)
-        } catch {
-            return .failed(path: path, message: "\(path): \(error)")
+            do {
+                let record = try store.insert(NewDocument(
+                    path: path, fileName: file.lastPathComponent, sha256: sha256, title: prepared.title,
+                    author: prepared.author, pages: prepared.pages.map { ($0.number, $0.text) }, chunks: chunks),
+                    replacing: previous)
+                return .ingested(record, replaced: previous != nil)
+            } catch {
+                return .failed(path: path, message: "\(error)")
+            }
         }
     }
 }

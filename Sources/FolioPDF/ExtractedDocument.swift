@@ -1,26 +1,30 @@
 import Foundation
 
 /// A PDF's metadata and page texts, read in one go.
-public struct ExtractedDocument: Sendable, Equatable {
+public struct ExtractedDocument: Sendable, Equatable, Codable {
     public var path: String
-    /// Title from the PDF metadata, else the file name without extension.
-    public var title: String
+    /// Title from the PDF metadata; nil when the metadata has none.
+    public var metadataTitle: String?
     public var author: String?
     public var pages: [PageText]
 
-    public init(path: String, title: String, author: String?, pages: [PageText]) {
+    /// The metadata title, else the file name without extension.
+    public var title: String {
+        metadataTitle ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
+    public init(path: String, metadataTitle: String?, author: String?, pages: [PageText]) {
         self.path = path
-        self.title = title
+        self.metadataTitle = metadataTitle
         self.author = author
         self.pages = pages
     }
 
-    /// Opens `url` with Poppler and extracts metadata and every page's text.
+    /// Opens `url` with Poppler and extracts metadata and every page's text with line styles.
     /// - Throws: `FolioPDFError`.
-    public static func extract(from url: URL, password: String? = nil) throws -> ExtractedDocument {
+    public static func extract(from url: URL, password: String? = nil, styles: Bool = true) throws -> ExtractedDocument {
         let document = try PDFDocument(url: url, password: password)
-        let fallback = url.deletingPathExtension().lastPathComponent
-        return ExtractedDocument(path: url.path, title: document.title ?? fallback,
-                                 author: document.author, pages: try document.pages())
+        return ExtractedDocument(path: url.path, metadataTitle: document.title, author: document.author,
+                                 pages: try document.pages(styles: styles))
     }
 }

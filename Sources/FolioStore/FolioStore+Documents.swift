@@ -73,9 +73,13 @@ extension FolioStore {
         }
     }
 
-    /// Records that a known document now lives at `path` (moved or copied).
-    public func updateLocation(documentID: Int64, path: String, fileName: String) throws {
+    /// Records that a known document now lives at `path` (moved or renamed), removing `replacing` (the document
+    /// previously stored at that path) in the same transaction.
+    public func updateLocation(documentID: Int64, path: String, fileName: String, replacing: Int64? = nil) throws {
         try write { db in
+            if let replacing {
+                try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [replacing])
+            }
             try db.execute(sql: "UPDATE documents SET path = ?, file_name = ? WHERE id = ?",
                            arguments: [path, fileName, documentID])
         }

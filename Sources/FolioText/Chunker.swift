@@ -1,5 +1,5 @@
 /// A piece of a document small enough to embed, with the pages it covers.
-public struct TextChunk: Sendable, Equatable {
+public struct TextChunk: Sendable, Equatable, Codable {
     /// Position of the chunk within its document, from 0.
     public var ordinal: Int
     /// First and last 1-based page the chunk's text comes from.
@@ -22,9 +22,26 @@ public struct TextChunk: Sendable, Equatable {
     }
 }
 
+/// A run of normalized text from one page under one section: what `Chunker` packs.
+public struct ChunkSource: Sendable, Equatable {
+    public var page: Int
+    public var section: String?
+    public var text: String
+
+    public init(page: Int, section: String?, text: String) {
+        self.page = page
+        self.section = section
+        self.text = text
+    }
+}
+
 /// Packs a document's sentences into chunks of at most `maxTokens` WordPiece tokens (specials included),
 /// ending each chunk at a sentence boundary and repeating the last `overlapSentences` sentences at the start
 /// of the next. A sentence longer than the budget alone is cut into word windows.
+///
+/// A chunk closes once it reaches `targetTokens`, when the next sentence would exceed `maxTokens`, and where a
+/// page ends or a section starts if it is already half full (so citations stay on one page and a chunk stays in
+/// one section). It never crosses documents: one call chunks one document.
 public struct Chunker: Sendable {
     public var targetTokens: Int
     public var maxTokens: Int
@@ -46,12 +63,32 @@ public struct Chunker: Sendable {
         var pageStart: Int
         var pageEnd: Int
         var tokens: Int
+        var section: String?
     }
 
-    /// Chunks normalized page texts.
+    /// Chunks normalized page texts (no sections).
     /// - Parameter pages: `(page number, normalized text)` in order.
     public func chunk(pages: [(number: Int, text: String)]) -> [TextChunk] {
-        let sentences = splitSentences(pages: pages)
+        chunk(sources: pages.map { ChunkSource(page: $0.number, section: nil, text: $0.text) })
+    }
+
+    /// Chunks a document given as runs of normalized text, each with its page and section.
+    public func chunk(sources: [ChunkSource]) -> [TextChunk] {
+        // Consecutive sources under one section form one stream in which sentences may cross pages.
+        var sentences: [Sentence] = []
+        var start = 0
+        while start < sources.count {
+            var end = start + 1
+            while end < sources.count, sources[end].section == sources[start].section { end += 1 }
+            let section = sources[start].section
+            sentences += splitSentences(pages: sources[start..<end].map { (number: $0.page, text: $0.text) })
+                .map { var s = $0; s.section = section; return s }
+            start = end
+        }
+        return pack(sentences)
+    }
+
+    func pack(_ sentences: [Sentence]) -> [TextChunk] {
         var chunks: [TextChunk] = []
         var current: [Sentence] = []
         var currentTokens = 0
@@ -67,7 +104,8 @@ public struct Chunker: Sendable {
             // WordPiece splits within white-space-separated words, so counts add up over joined sentences.
             let tokens = min(currentTokens, budget) + 2
             chunks.append(TextChunk(ordinal: chunks.count, pageStart: current.map(\.pageStart).min()!,
-                                    pageEnd: current.map(\.pageEnd).max()!, text: text, tokenCount: tokens))
+                                    pageEnd: current.map(\.pageEnd).max()!, text: text, tokenCount: tokens,
+                                    section: Self.dominantSection(current[carried...])))
             guard overlap && overlapSentences > 0 else { return }
             let kept = Array(current.suffix(overlapSentences))
             let keptTokens = kept.reduce(0) { $0 + $1.tokens }
@@ -84,20 +122,45 @@ public struct Chunker: Sendable {
         }
 
         var previousPage = sentences.first?.pageStart ?? 0
+        var previousSection = sentences.first?.section
         for sentence in sentences {
-            if sentence.pageStart != previousPage && currentTokens >= targetTokens / 2 {
+            let newText = currentTokens - current.prefix(carried).reduce(0) { $0 + $1.tokens }
+            if sentence.section != previousSection && current.count > carried {
+                // A new section: close the chunk unless it holds only a scrap, which rides along.
+                if newText >= targetTokens / 4 { flush(overlap: false) }
+            } else if sentence.pageStart != previousPage && currentTokens >= targetTokens / 2 {
                 // Prefer to end a chunk where a page ends, so citations stay on one page; no overlap across it.
                 flush(overlap: false)
             } else if currentTokens + sentence.tokens > budget || currentTokens >= targetTokens {
                 flush(overlap: true)
                 if currentTokens + sentence.tokens > budget { current = []; currentTokens = 0; carried = 0 }
             }
+            if sentence.section != previousSection && current.count == carried {
+                // Overlap never carries one section's sentence into the next.
+                current = []; currentTokens = 0; carried = 0
+            }
             current.append(sentence)
             currentTokens += sentence.tokens
             previousPage = sentence.pageEnd
+            previousSection = sentence.section
         }
         flush(overlap: false)
         return chunks
+    }
+
+    /// The section carrying most of the tokens (ties: the earliest).
+    static func dominantSection(_ sentences: ArraySlice<Sentence>) -> String? {
+        var weights: [(section: String?, tokens: Int)] = []
+        for sentence in sentences {
+            if let index = weights.firstIndex(where: { $0.section == sentence.section }) {
+                weights[index].tokens += sentence.tokens
+            } else {
+                weights.append((sentence.section, sentence.tokens))
+            }
+        }
+        var best = weights.first
+        for weight in weights.dropFirst() where weight.tokens > best!.tokens { best = weight }
+        return best?.section ?? nil
     }
 
     func splitSentences(pages: [(number: Int, text: String)]) -> [Sentence] {
@@ -128,7 +191,7 @@ public struct Chunker: Sendable {
             if tokens <= budget {
                 let endOffset = startOffset + max(text.utf8.count - 1, 0)
                 sentences.append(Sentence(text: text, pageStart: page(at: startOffset), pageEnd: page(at: endOffset),
-                                          tokens: tokens))
+                                          tokens: tokens, section: nil))
                 continue
             }
             // An over-long "sentence" (tables, lists, reference sections): cut into word windows.
@@ -144,7 +207,7 @@ public struct Chunker: Sendable {
                 let wordTokens = max(countTokens(String(word)), 1)
                 if windowTokens + wordTokens > budget, !window.isEmpty {
                     sentences.append(Sentence(text: window.joined(separator: " "), pageStart: page(at: windowStart),
-                                              pageEnd: page(at: offset), tokens: windowTokens))
+                                              pageEnd: page(at: offset), tokens: windowTokens, section: nil))
                     window = []
                     windowTokens = 0
                     windowStart = wordOffset
@@ -158,7 +221,7 @@ public struct Chunker: Sendable {
             _ = cursor
             if !window.isEmpty {
                 sentences.append(Sentence(text: window.joined(separator: " "), pageStart: page(at: windowStart),
-                                          pageEnd: page(at: offset), tokens: windowTokens))
+                                          pageEnd: page(at: offset), tokens: windowTokens, section: nil))
             }
         }
         return sentences

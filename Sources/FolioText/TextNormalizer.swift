@@ -1,38 +1,45 @@
 import Foundation
 
-/// Turns a page of extracted PDF text into clean running text.
+/// Turns lines of extracted PDF text into clean running text for chunking and embedding.
 ///
-/// - Compatibility forms (`ﬁ`, `ﬂ`, full-width letters) are folded with NFKC so the tokenizer sees ordinary
-///   letters instead of `[UNK]`.
-/// - A word broken across a line end (`repre-` / `sentation`) is joined; a hyphen between two lowercase
-///   word parts is kept when the joined word is not known (`self-` / `attention` stays `self-attention`).
-/// - Lines are joined with single spaces and runs of white space collapse.
+/// - Compatibility forms (`ﬁ`, `ﬂ`, full-width letters, superscripts, math alphanumerics) are folded with NFKC,
+///   scalar by scalar, so the tokenizer sees ordinary letters instead of `[UNK]`. Only the chunk text is folded;
+///   the stored page text stays as extracted.
+/// - A word broken across a line end (`repre-` / `sentation`) is joined when `shouldJoin` says so; a real hyphen
+///   (`self-` / `attention`) stays.
+/// - Control characters become spaces; lines are joined with single spaces and runs of white space collapse.
 public struct TextNormalizer: Sendable {
-    /// Decides whether a line-end hyphenation should be undone: called with the joined lowercase word.
-    public var isKnownWord: @Sendable (String) -> Bool
+    /// Decides whether `first-` at a line end and `second` starting the next line are one word.
+    public var shouldJoin: @Sendable (_ first: String, _ second: String) -> Bool
 
-    /// - Parameter isKnownWord: true when the joined form of a hyphenated line break is a real word
-    ///   (for example, present in the tokenizer vocabulary or elsewhere in the document).
-    public init(isKnownWord: @escaping @Sendable (String) -> Bool = { _ in true }) {
-        self.isKnownWord = isKnownWord
+    public init(shouldJoin: @escaping @Sendable (_ first: String, _ second: String) -> Bool) {
+        self.shouldJoin = shouldJoin
     }
 
-    /// Normalizes one page (or any block) of text.
+    /// - Parameter isKnownWord: true when the joined form of a hyphenated line break is a real word.
+    public init(isKnownWord: @escaping @Sendable (String) -> Bool = { _ in true }) {
+        self.shouldJoin = { isKnownWord(($0 + $1).lowercased()) }
+    }
+
+    /// Normalizes one page (or any block) of text, lines separated by `\n`.
     public func normalize(_ text: String) -> String {
-        let folded = Self.foldCompatibilityForms(text)
-        let lines = folded.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        normalize(lines: text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .map(String.init))
+    }
+
+    /// Normalizes a block of lines.
+    public func normalize(lines rawLines: [String]) -> String {
         var output = ""
-        output.reserveCapacity(folded.utf8.count)
-        var pendingHyphenWord: Substring? = nil
-        for line in lines where !line.isEmpty {
+        output.reserveCapacity(rawLines.reduce(0) { $0 + $1.utf8.count + 1 })
+        var pendingHyphenWord: String? = nil
+        for raw in rawLines {
+            let line = Self.foldCompatibilityForms(raw).trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
             if let prefix = pendingHyphenWord {
-                // Previous line ended in "word-": decide how to join with this line's first word.
-                let firstWord = line.prefix(while: { $0.isLetter })
-                let joined = (prefix + firstWord).lowercased()
-                if let first = firstWord.first, first.isLowercase, isKnownWord(joined) {
+                let firstWord = String(line.prefix(while: { $0.isLetter }))
+                if let first = firstWord.first, first.isLowercase, shouldJoin(prefix, firstWord) {
                     output.removeLast()  // drop the hyphen
-                } 
+                }
                 output += line
                 pendingHyphenWord = nil
             } else {
@@ -41,60 +48,99 @@ public struct TextNormalizer: Sendable {
             }
             if line.count >= 2, line.last == "-" {
                 let beforeHyphen = line.dropLast()
-                let word = beforeHyphen.reversed().prefix(while: { $0.isLetter })
+                let word = String(beforeHyphen.reversed().prefix(while: { $0.isLetter }).reversed())
                 if let last = beforeHyphen.last, last.isLowercase, !word.isEmpty {
-                    pendingHyphenWord = Substring(String(word.reversed()))
+                    pendingHyphenWord = word
                 }
             }
         }
         return Self.collapseWhitespace(output)
     }
 
-    /// NFKC for the characters that need it (ligatures, full-width and other compatibility forms); other
-    /// text is left as is so that accents and symbols survive for display.
+    /// NFKC, applied to each scalar at or above U+00A0 (ASCII needs none): ligatures, full-width and other
+    /// compatibility forms fold, while accented letters stay composed (`café`).
     public static func foldCompatibilityForms(_ text: String) -> String {
-        var needsFolding = false
-        for scalar in text.unicodeScalars where scalar.value >= 0xA0 && Self.isCompatibilityForm(scalar) {
-            needsFolding = true
-            break
-        }
-        guard needsFolding else { return text }
+        guard text.unicodeScalars.contains(where: { $0.value >= 0xA0 }) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if Self.isCompatibilityForm(scalar) {
-                out.append(contentsOf: String(scalar).precomposedStringWithCompatibilityMapping.unicodeScalars)
-            } else {
+            if scalar.value < 0xA0 {
                 out.append(scalar)
+            } else {
+                out.append(contentsOf: fold(scalar).unicodeScalars)
             }
         }
         return String(out)
     }
 
-    private static func isCompatibilityForm(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0xA0: return true                     // no-break space
-        case 0x2000...0x200A: return true          // typographic spaces
-        case 0xFB00...0xFB06: return true          // Latin ligatures ff fi fl ffi ffl st
-        case 0xFF01...0xFF5E: return true          // full-width ASCII
-        case 0x2024...0x2026: return true          // one-dot leader, ellipsis
-        default: return false
-        }
+    private static func fold(_ scalar: Unicode.Scalar) -> String {
+        if let cached = foldCache.value(for: scalar.value) { return cached }
+        let single = String(scalar)
+        // Combining marks alone have no compatibility form worth a Foundation call.
+        let folded = scalar.properties.generalCategory == .nonspacingMark
+            ? single : single.precomposedStringWithCompatibilityMapping
+        foldCache.set(folded, for: scalar.value)
+        return folded
     }
+
+    private static let foldCache = FoldCache()
 
     static func collapseWhitespace(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var lastWasSpace = true
-        for ch in text {
-            if ch.isWhitespace || ch.unicodeScalars.allSatisfy({ $0.properties.generalCategory == .control }) {
-                if !lastWasSpace { out.append(" ") }
+        for scalar in text.unicodeScalars {
+            if scalar.value > 0x20 && scalar.value < 0x7F {  // printable ASCII: most of the text
+                out.unicodeScalars.append(scalar)
+                lastWasSpace = false
+                continue
+            }
+            let category = scalar.properties.generalCategory
+            if scalar.value <= 0x20 || scalar.properties.isWhitespace || category == .control || category == .format
+                || category == .privateUse || category == .unassigned || scalar == "\u{FFFD}" {
+                if !lastWasSpace { out.unicodeScalars.append(" ") }
                 lastWasSpace = true
             } else {
-                out.append(ch)
+                out.unicodeScalars.append(scalar)
                 lastWasSpace = false
             }
         }
         if out.last == " " { out.removeLast() }
         return out
     }
+
+    /// Share of a text's visible characters that are letters or digits: low for pages of control characters,
+    /// replacement characters or glyph garbage.
+    public static func readableShare(_ text: String) -> Double {
+        let (visible, readable) = visibleCounts(text)
+        return visible == 0 ? 1 : Double(readable) / Double(visible)
+    }
+
+    /// Visible (non-white-space) characters, and how many of them are letters or digits, in one pass.
+    public static func visibleCounts(_ text: String) -> (visible: Int, readable: Int) {
+        var visible = 0, readable = 0
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x80 {
+                if value <= 0x20 || value == 0x7F { continue }
+                visible += 1
+                if (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) {
+                    readable += 1
+                }
+                continue
+            }
+            if scalar.properties.isWhitespace { continue }
+            visible += 1
+            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { readable += 1 }
+        }
+        return (visible, readable)
+    }
+}
+
+/// NFKC results per scalar: a page has few distinct non-ASCII scalars and many occurrences of each.
+private final class FoldCache: @unchecked Sendable {
+    private var table: [UInt32: String] = [:]
+    private let lock = NSLock()
+
+    func value(for key: UInt32) -> String? { lock.withLock { table[key] } }
+    func set(_ value: String, for key: UInt32) { lock.withLock { table[key] = value } }
 }

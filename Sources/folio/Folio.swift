@@ -22,7 +22,7 @@ struct FolioCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             IngestCommand.self, AskCommand.self, SearchCommand.self, ChunksCommand.self, DocsCommand.self,
-            RemoveCommand.self, EvalCommand.self,
+            RemoveCommand.self, EvalCommand.self, ExtractWorkerCommand.self,
         ]
     )
 }

@@ -7,11 +7,14 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Add PDFs (files or folders, searched recursively) to the store.",
         discussion: """
-            Each PDF is read with Poppler, cut into chunks of at most 256 tokens that keep their page span, \
-            embedded with all-MiniLM-L6-v2, and stored with its pages in one transaction: an interrupted run \
-            never leaves half a document. A file already stored with the same content is skipped; a changed file \
-            replaces its old version. A file that fails is named on stderr and the run goes on; the exit code \
-            is non-zero if any failed.
+            Each PDF is read with Poppler in a worker process (two or more at once, one per core; a document \
+            that crashes Poppler or runs past --timeout costs only itself), cleaned (ligatures folded, \
+            hyphenation undone, running headers, footers, page numbers and arXiv stamps removed), cut into \
+            sentence-aware chunks that keep their page span and section heading, embedded with \
+            all-MiniLM-L6-v2, and stored with its pages in one transaction: an interrupted run never leaves half \
+            a document. A file already stored with the same content is skipped without being opened; a changed \
+            file replaces its old version; a moved file is recognized by its content. A file that fails is \
+            named on stderr and the run goes on; the exit code is non-zero if any failed.
 
             Examples:
               folio ingest paper.pdf
@@ -24,6 +27,14 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Password for encrypted PDFs.")
     var password: String?
 
+    @Option(help: ArgumentHelp("Seconds one document may take to extract before it is given up.", valueName: "seconds"))
+    var timeout: Double = 120
+
+    @Option(help: ArgumentHelp("Documents extracted at once (default: the number of cores).", valueName: "n"))
+    var jobs: Int?
+
+    @OptionGroup var chunking: ChunkingFlags
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -32,26 +43,43 @@ struct IngestCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one PDF file or folder") }
+        if !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let jobs, jobs < 1 || jobs > 64 { throw ValidationError("--jobs must be between 1 and 64") }
+    }
+
+    /// This very binary, re-executed as `folio extract-worker` for each document.
+    static var workerExecutable: URL? {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path)
+        }
+        let argv0 = CommandLine.arguments.first ?? ""
+        return argv0.contains("/") ? URL(fileURLWithPath: argv0).standardizedFileURL : nil
     }
 
     func run() throws {
         var anyFailed = false
         try reportingErrors {
             let folio = try storeOptions.open()
+            folio.chunking = chunking.options
             let started = Date()
-            let report = try folio.ingest(paths: paths, password: password) { progress in
+            var options = IngestOptions(password: password, timeout: timeout, workerExecutable: Self.workerExecutable)
+            if let jobs { options.jobs = jobs }
+            let report = try folio.ingest(paths: paths, options: options) { progress in
                 guard progress.phase != "done" else { return Console.clearProgress() }
                 Console.progress("[\(progress.completed + 1)/\(progress.total)] \(progress.currentFile): \(progress.phase)")
             }
             Console.clearProgress()
             let seconds = Date().timeIntervalSince(started)
             for message in report.pathErrors { Console.error(message) }
+            for message in report.warnings { Console.error("warning: " + message) }
             for outcome in report.outcomes {
                 switch outcome {
                 case .failed(_, let message): Console.error(message)
                 case .skipped(_, let message): Console.error("warning: " + message)
                 case .moved(let document, let from) where !json:
                     Console.note("\(document.fileName): known content, moved from \(from)")
+                case .duplicate(let path, let original) where !json:
+                    Console.note("\(path): same content as \(original), stored once")
                 default: break
                 }
             }
@@ -60,12 +88,14 @@ struct IngestCommand: ParsableCommand {
                 Console.printJSON([
                     "ingested": report.ingested, "unchanged": report.unchanged, "failed": report.failed,
                     "skipped": report.skipped, "chunks": report.chunks, "seconds": seconds,
+                    "extracted": report.extractions, "warnings": report.warnings,
                     "documents": report.outcomes.map { outcome -> [String: Any] in
                         switch outcome {
                         case .ingested(let d, let replaced):
                             return ["path": d.path, "status": replaced ? "replaced" : "ingested", "chunks": d.chunkCount, "pages": d.pageCount]
                         case .unchanged(let d): return ["path": d.path, "status": "unchanged"]
                         case .moved(let d, let from): return ["path": d.path, "status": "moved", "from": from]
+                        case .duplicate(let path, let original): return ["path": path, "status": "duplicate", "of": original]
                         case .failed(let path, let message): return ["path": path, "status": "failed", "error": message]
                         case .skipped(let path, let message): return ["path": path, "status": "skipped", "warning": message]
                         }

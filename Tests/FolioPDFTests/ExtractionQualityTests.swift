@@ -1,0 +1,225 @@
+import FolioPDF
+import FolioTestSupport
+import Foundation
+import Testing
+
+/// Runs a tool and returns its standard output (nil when it is not installed or fails).
+func runTool(_ path: String, _ arguments: [String]) -> (status: Int32, stdout: Data, stderr: String)? {
+    guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    do { try process.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, data, String(decoding: errors, as: UTF8.self))
+}
+
+func words(_ text: String) -> [Substring] {
+    text.split(whereSeparator: { $0.isWhitespace })
+}
+
+/// Letters and digits only, lowercased: pdftotext joins line-end hyphenations (`left-to-` / `right` becomes
+/// `left-toright`) and spaces some symbols differently, which says nothing about reading order.
+func letters(_ text: String) -> String {
+    String(text.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+        .map(Character.init))
+}
+
+/// Share of `reference`'s prose lines (8 words or more) found in `candidate`, in order: each is searched for after
+/// the previous match, so text read in another order (columns interleaved, blocks swapped) is not counted.
+func proseLinesInOrder(_ candidate: String, reference: String) -> (share: Double, lines: Int) {
+    let haystack = letters(candidate)
+    let lines = reference.split(separator: "\n").filter { words(String($0)).count >= 8 }.map { letters(String($0)) }
+    guard !lines.isEmpty else { return (1, 0) }
+    var cursor = haystack.startIndex
+    var found = 0
+    for line in lines where !line.isEmpty {
+        if let range = haystack.range(of: line, range: cursor..<haystack.endIndex) {
+            found += 1
+            cursor = range.upperBound
+        }
+    }
+    return (Double(found) / Double(lines.count), lines.count)
+}
+
+@Suite("Extraction quality")
+struct ExtractionQualityTests {
+    let directory: URL
+
+    init() throws {
+        directory = try TestPaths.temporaryDirectory("folio-pdf-quality")
+    }
+
+    @Test("line styles: a bold, larger heading line is told apart from body lines")
+    func lineStyles() throws {
+        let url = directory.appendingPathComponent("styled.pdf")
+        try TestPDF.write(pages: [["# 2 Related Work", "Plain body text follows the heading."]], to: url)
+        let page = try PDFDocument(url: url).page(1)
+        let lines = page.text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(page.lineStyles.count == lines.count)
+        let heading = try #require(lines.firstIndex { $0.contains("Related Work") })
+        let body = try #require(lines.firstIndex { $0.contains("Plain body") })
+        #expect(page.lineStyles[heading].isBold)
+        #expect(!page.lineStyles[body].isBold)
+        #expect(abs(page.lineStyles[heading].fontSize - 15.4) < 0.2)
+        #expect(abs(page.lineStyles[body].fontSize - 11) < 0.2)
+    }
+
+    @Test("two columns drawn interleaved come out column by column")
+    func twoColumns() throws {
+        let url = directory.appendingPathComponent("columns.pdf")
+        let left = TestPDF.wrap("The left column explains how the glacier carved the fjord over many thousands of "
+                                + "years while the ice slowly retreated toward the mountains in the north.", width: 40)
+        let right = TestPDF.wrap("The right column describes the harbor town that grew on the shore after the ice "
+                                 + "had gone and fishing boats could finally reach the open sea.", width: 40)
+        try TestPDF.writeTwoColumns(left: left, right: right, to: url)
+        let text = try PDFDocument(url: url).text(ofPage: 1)
+        let flat = words(text).joined(separator: " ")
+        #expect(flat.contains(words(left.joined(separator: " ")).joined(separator: " ")), "\(text)")
+        #expect(flat.contains(words(right.joined(separator: " ")).joined(separator: " ")), "\(text)")
+    }
+
+    @Test("corpus papers read page by page in pdftotext's reading order")
+    func corpusReadingOrder() throws {
+        guard let corpus = TestPaths.corpus else { return }
+        let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path).filter { $0.hasSuffix(".pdf") }.sorted()
+        #expect(files.count >= 11)
+        var pagesCompared = 0
+        for name in files where name != "little-book-of-deep-learning.pdf" {  // a one-column book; papers are the test
+            let url = corpus.appendingPathComponent(name)
+            guard let reference = runTool("/usr/bin/pdftotext", ["-enc", "UTF-8", url.path, "-"]) else {
+                Issue.record("pdftotext is not installed (poppler-utils; scripts/setup installs it)")
+                return
+            }
+            let referencePages = String(decoding: reference.stdout, as: UTF8.self).components(separatedBy: "\u{0C}")
+            let document = try PDFDocument(url: url)
+            for number in 1...document.pageCount {
+                let (share, lines) = proseLinesInOrder(try document.text(ofPage: number), reference: referencePages[number - 1])
+                if lines < 5 { continue }  // figures, references in tiny print: nothing to order
+                #expect(share >= 0.98, "\(name) page \(number): \(share) of \(lines) prose lines in order")
+                pagesCompared += 1
+            }
+        }
+        #expect(pagesCompared > 150)
+    }
+
+    @Test("a sentence of a two-column corpus page reads contiguously across its column's lines")
+    func bertColumn() throws {
+        guard let corpus = TestPaths.corpus else { return }
+        let text = try PDFDocument(url: corpus.appendingPathComponent("bert.pdf")).text(ofPage: 2)
+        let flat = words(text).joined(separator: " ")
+        #expect(flat.contains("Unlike left-to- right language model pre-training, the MLM ob- jective enables the representation to fuse the left and the right context"))
+    }
+}
+
+@Suite("Bad PDFs made by the tests", .serialized)
+struct BadPDFTests {
+    let directory: URL
+    let good: URL
+
+    init() throws {
+        directory = try TestPaths.temporaryDirectory("folio-pdf-bad")
+        good = directory.appendingPathComponent("good.pdf")
+        try TestPDF.write(pages: [TestPDF.wrap(String(repeating: "Quokkas live on Rottnest Island near Perth. ", count: 12)),
+                                  ["Second page about wombats."]], to: good, title: "Marsupials")
+    }
+
+    @Test("encrypted: refused without a password, with a message that says so; opened with the right one")
+    func encrypted() throws {
+        let locked = directory.appendingPathComponent("locked.pdf")
+        let qpdf = try #require(runTool("/usr/bin/qpdf", ["--encrypt", "sesame", "owner-pw", "256", "--", good.path, locked.path]),
+                                "qpdf is not installed (scripts/setup installs it)")
+        #expect(qpdf.status == 0, "\(qpdf.stderr)")
+        #expect(throws: FolioPDFError.encrypted(path: locked.path, passwordGiven: false)) { try PDFDocument(url: locked) }
+        #expect(FolioPDFError.encrypted(path: locked.path, passwordGiven: false).description.contains("--password"))
+        #expect(throws: FolioPDFError.encrypted(path: locked.path, passwordGiven: true)) {
+            try PDFDocument(url: locked, password: "wrong")
+        }
+        let opened = try PDFDocument(url: locked, password: "sesame")
+        #expect(try opened.text(ofPage: 1).contains("Quokkas"))
+    }
+
+    @Test("a corrupt cross-reference table is repaired by Poppler and the text is read")
+    func corruptXref() throws {
+        // qpdf writes a classic xref table we can find and break.
+        let plain = directory.appendingPathComponent("plain.pdf")
+        let qpdf = try #require(runTool("/usr/bin/qpdf", ["--object-streams=disable", "--compress-streams=n", good.path, plain.path]),
+                                "qpdf is not installed")
+        #expect(qpdf.status == 0)
+        var bytes = [UInt8](try Data(contentsOf: plain))
+        let marker = Array("\nxref\n".utf8)
+        let start = try #require((0..<(bytes.count - marker.count)).last { Array(bytes[$0..<$0 + marker.count]) == marker })
+        // Scribble over the offsets of every entry: Poppler must rebuild the table by scanning the file.
+        for i in Self.xrefEntries(bytes, at: start) where bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            bytes[i] = 0x78  // 'x': the entries no longer parse
+        }
+        let broken = directory.appendingPathComponent("broken-xref.pdf")
+        try Data(bytes).write(to: broken)
+        let checked = try #require(runTool("/usr/bin/qpdf", ["--check", broken.path]))
+        #expect((String(decoding: checked.stdout, as: UTF8.self) + checked.stderr).contains("damaged"), "the xref should really be broken")
+        let document = try ExtractedDocument.extract(from: broken)
+        #expect(document.pages.count == 2)
+        #expect(document.pages[0].text.contains("Rottnest"))
+    }
+
+    @Test("truncated, random bytes, a PNG renamed .pdf: clear errors naming the file, never a crash")
+    func garbageFiles() throws {
+        let data = try Data(contentsOf: good)
+        let truncated = directory.appendingPathComponent("truncated.pdf")
+        try data.prefix(data.count / 3).write(to: truncated)
+        do {
+            let document = try ExtractedDocument.extract(from: truncated)
+            // Poppler may rebuild what survived; then it must not invent text it could not have read.
+            #expect(document.pages.allSatisfy { !$0.text.contains("wombats") })
+        } catch let error as FolioPDFError {
+            #expect(error.description.hasPrefix(truncated.path))
+        }
+
+        var generator = SystemRandomNumberGenerator()
+        let random = directory.appendingPathComponent("random.pdf")
+        try Data((0..<50_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: random)
+        #expect(throws: FolioPDFError.notAPDF(path: random.path)) { try PDFDocument(url: random) }
+
+        let png = directory.appendingPathComponent("picture.pdf")
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)).write(to: png)
+        #expect(throws: FolioPDFError.notAPDF(path: png.path)) { try PDFDocument(url: png) }
+
+        // A PDF header followed by garbage: Poppler finds nothing to repair.
+        let fake = directory.appendingPathComponent("fake.pdf")
+        try Data("%PDF-1.7\n".utf8 + (0..<4000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: fake)
+        do {
+            _ = try PDFDocument(url: fake)
+            Issue.record("a header followed by noise opened as a PDF")
+        } catch let error as FolioPDFError {
+            guard case .damaged = error else { Issue.record("expected .damaged, got \(error)"); return }
+            #expect(error.description.hasPrefix(fake.path))
+            #expect(error.description.contains("re-download or re-export"))
+        }
+    }
+
+    @Test("a thousand-page document opens and every page is read")
+    func manyPages() throws {
+        let url = directory.appendingPathComponent("long.pdf")
+        try TestPDF.write(pages: (1...1000).map { [TestPDF.distinctSentence($0)] }, to: url)
+        let document = try ExtractedDocument.extract(from: url)
+        #expect(document.pages.count == 1000)
+        #expect(document.pages[999].text.contains("page 1000"))
+    }
+}
+
+extension BadPDFTests {
+    /// The byte range of the entries of the classic xref table starting at `start` (`\nxref\n0 N\n` then N
+    /// 20-byte entries): scribbling there breaks the table but not the trailer, so Poppler can rebuild it.
+    static func xrefEntries(_ bytes: [UInt8], at start: Int) -> Range<Int> {
+        var index = start + 6
+        var header = ""
+        while index < bytes.count, bytes[index] != 0x0A { header.append(Character(UnicodeScalar(bytes[index]))); index += 1 }
+        let count = Int(header.split(separator: " ").last ?? "0") ?? 0
+        return (index + 1)..<min(index + 1 + 20 * count, bytes.count)
+    }
+}
