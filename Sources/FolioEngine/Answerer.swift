@@ -43,7 +43,7 @@ public struct Answerer: Sendable {
 
     public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.15, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
-                numberBonus: Double = 0.15, followingSentences: Int = 1) {
+                numberBonus: Double = 0.15, followingSentences: Int = 2) {
         self.minimumConfidence = minimumConfidence
         self.unknownNamePenalty = unknownNamePenalty
         self.candidateChunks = candidateChunks
@@ -97,7 +97,8 @@ public struct Answerer: Sendable {
         guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
         var chosen = [top]
         // The sentence that best restates the question is often followed by the one that answers it
-        // ("We observe X. The reason is Y."), so the next sentence of the same chunk comes along.
+        // ("We observe X. The reason is Y."), so the next sentences of the same chunk come along (two: with
+        // short chunks the fact is often one sentence further on).
         for offset in 0 ..< followingSentences {
             if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == top.position + 1 + offset }),
                chosen.count < maxSentences {

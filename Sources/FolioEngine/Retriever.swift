@@ -32,7 +32,7 @@ public struct RetrievalSettings: Sendable, Codable, Equatable {
     /// Results whose word sets overlap a better result's by at least this Jaccard share are dropped.
     public var duplicateOverlap: Double
 
-    public init(mode: RetrievalMode = .hybrid, candidates: Int = 100, denseWeight: Double = 0.3,
+    public init(mode: RetrievalMode = .hybrid, candidates: Int = 100, denseWeight: Double = 0.6,
                 rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 0.5,
                 duplicateOverlap: Double = 0.8) {
         self.mode = mode
@@ -191,7 +191,15 @@ public final class Retriever: @unchecked Sendable {
             let window = scorer.bestWindow(in: passage, width: 2)
             let names = nameWords[record.documentID] ?? []
             let name = scorer.nameMatch(names)
-            let nameSet = Set(names.joined()).union(names.map { $0.joined() })
+            // The chunk's section heading counts like the document's name: a question that names the topic of a
+            // section is covered by a chunk under that heading even when the chunk's own sentences do not repeat
+            // it (small chunks repeat it less often than whole sections did).
+            var nameSet = Set(names.joined()).union(names.map { $0.joined() })
+            if let section = record.section {
+                let words = TextMatch.words(section).filter { !LexicalQuery.stopWords.contains($0) }.map(TextMatch.stem)
+                nameSet.formUnion(words)
+                if words.count > 1 { nameSet.insert(words.joined()) }
+            }
             var score = mode == .dense ? first[record.rowID] ?? 0 : base
             var parts = ScoreParts(dense: dense[record.rowID], lexical: lexical[record.rowID], fused: base)
             if rerank {
