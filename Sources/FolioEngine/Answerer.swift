@@ -1,4 +1,5 @@
 import FolioStore
+import FolioText
 import Foundation
 
 /// A source cited by an answer: marker `n` stands for `[n]` in the answer text.
@@ -99,10 +100,23 @@ public struct Answerer: Sendable {
         // The sentence that best restates the question is often followed by the one that answers it
         // ("We observe X. The reason is Y."), so the next sentences of the same chunk come along (two: with
         // short chunks the fact is often one sentence further on).
-        for offset in 0 ..< followingSentences {
-            if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == top.position + 1 + offset }),
-               chosen.count < maxSentences {
+        let topPassage = LexicalScorer.Passage(results[top.resultIndex].chunk.text)
+        // When the best sentence ends its chunk, the sentences that follow it are in the next chunk (after the
+        // sentences the two chunks share); they keep the same marker, come after it in reading order, and only
+        // fill places that close matches elsewhere leave free.
+        var continued: [String] = []
+        if let text = retrieval.continuations[results[top.resultIndex].chunk.rowID] {
+            let shared = Set(topPassage.sentences)
+            continued = SentenceSplitter.split(text).filter { !shared.contains($0) }
+        }
+        var continuation: [Candidate] = []
+        for offset in 0 ..< followingSentences where chosen.count < maxSentences {
+            let position = top.position + 1 + offset
+            if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == position }) {
                 chosen.append(next)
+            } else if position >= topPassage.sentences.count, position - topPassage.sentences.count < continued.count {
+                continuation.append(Candidate(resultIndex: top.resultIndex, position: position,
+                                              text: continued[position - topPassage.sentences.count], score: top.score))
             }
         }
         for candidate in candidates.sorted(by: { $0.score > $1.score }) where chosen.count < maxSentences {
@@ -110,6 +124,8 @@ public struct Answerer: Sendable {
             if chosen.contains(where: { $0.text == candidate.text }) { continue }
             if candidate.score >= top.score - sentenceMargin { chosen.append(candidate) }
         }
+        // Sentences from the next chunk only fill what close matches left free.
+        for candidate in continuation where chosen.count < maxSentences { chosen.append(candidate) }
         // Reading order: by source, then by position in the source.
         chosen.sort { ($0.resultIndex, $0.position) < ($1.resultIndex, $1.position) }
         var annotated = results

@@ -76,6 +76,9 @@ public struct RetrievedChunk: Sendable {
 public struct Retrieval: Sendable {
     public var results: [RetrievedChunk]
     public var scorer: LexicalScorer
+    /// For the first results, the text of the chunk that follows each in its document (by row id), so an answer
+    /// whose best sentence ends a chunk can go on into the next one.
+    public var continuations: [Int64: String] = [:]
 }
 
 /// Finds the chunks that answer a query: dense (MiniLM cosine) and lexical (FTS5 BM25) candidates, fused by
@@ -226,8 +229,20 @@ public final class Retriever: @unchecked Sendable {
                                        bestSentence: item.sentence, parts: item.parts, coverage: item.coverage))
             keptWords.append(item.words)
         }
-        return Retrieval(results: kept, scorer: scorer)
+        var continuations: [Int64: String] = [:]
+        for result in kept.prefix(Self.continuedResults) {
+            let record = result.chunk
+            guard let dash = record.chunkID.lastIndex(of: "-") else { continue }
+            let nextID = record.chunkID[..<dash] + "-\(record.ordinal + 1)"
+            if let next = try store.chunks(chunkID: String(nextID), limit: 1).first, next.documentID == record.documentID {
+                continuations[record.rowID] = next.text
+            }
+        }
+        return Retrieval(results: kept, scorer: scorer, continuations: continuations)
     }
+
+    /// How many of the first results get their following chunk's text (the answerer reads the top three).
+    static let continuedResults = 3
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         var sum: Float = 0
