@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "FolioText"),
         .target(name: "FolioEncoder", dependencies: ["FolioTensor", "FolioTokenizer"]),
         .target(name: "FolioStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FolioLLM"),
 
         // Composition.
         .target(name: "FolioEngine", dependencies: [
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
