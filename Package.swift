@@ -34,7 +34,7 @@ let package = Package(
 
         // Composition.
         .target(name: "FolioEngine", dependencies: [
-            "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore",
+            "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore", "FolioLLM",
         ]),
         .executableTarget(name: "folio", dependencies: [
             "FolioEngine",
@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
         .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),
+        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioLLM", "FolioStore", "FolioEncoder", "FolioTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
