@@ -39,6 +39,8 @@ public struct CitationReport: Sendable {
     /// True when no sentence cites a source that exists: the answer is not grounded at all.
     public var hasNoValidCitation: Bool { citedMarkers.isEmpty }
     public var unsupported: [CheckedSentence] { sentences.filter { $0.verdict == .unsupported } }
+    /// True when at least one sentence is supported by the source it cites.
+    public var isGrounded: Bool { sentences.contains { $0.verdict == .supported } }
 }
 
 /// Checks a generated answer against its numbered sources: removes markers that point to no source, and scores

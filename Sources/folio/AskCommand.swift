@@ -19,6 +19,8 @@ struct AskCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup(title: "Generated answers") var llmOptions: LLMOptions
+
     @Option(help: "How many chunks to retrieve.")
     var k = 5
 
@@ -45,6 +47,11 @@ struct AskCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let folio = try storeOptions.open(readOnly: true)
+            if let client = try llmOptions.client() {
+                return try GeneratedAnswerPrinter(client: client, contextTokens: llmOptions.contextTokens,
+                                                  stream: !llmOptions.noStream, json: json, showChunks: showChunks)
+                    .run(folio: folio, question: question, k: k, documents: documents)
+            }
             let answer = try folio.ask(question, k: k, documents: documents)
             if json {
                 Console.printJSON([
