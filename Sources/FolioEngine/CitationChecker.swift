@@ -58,7 +58,8 @@ public struct CitationChecker: Sendable {
         self.threshold = threshold
     }
 
-    /// Calibrated on the fixture (47 pairs): supported sentences score 0.69 to 0.97, unsupported ones 0.05 to 0.54.
+    /// Calibrated on the fixture (47 pairs): supported sentences score at least 0.69 (median 0.84), unsupported ones
+    /// at most 0.54 (median 0.21).
     /// The threshold sits just above the highest unsupported score, leaving the most room for looser paraphrases.
     public static let calibratedThreshold: Float = 0.55
 
@@ -172,6 +173,7 @@ public struct CitationChecker: Sendable {
                 plain += ns.substring(from: last)
                 if !leading.isEmpty, !pieces.isEmpty { pieces[pieces.count - 1].markers += leading } else { markers = leading + markers }
                 let cleaned = plain.replacingOccurrences(of: " +([.,;:!?])", with: "$1", options: .regularExpression)
+                    .replacingOccurrences(of: "  +", with: " ", options: .regularExpression)
                     .trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "-*•")))
                     .trimmingCharacters(in: .whitespaces)
                 if contentWords(cleaned).isEmpty {

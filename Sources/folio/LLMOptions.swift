@@ -19,7 +19,7 @@ struct LLMOptions: ParsableArguments {
     var keyEnvironmentVariable: String?
 
     @Option(name: .customLong("llm-timeout"), help: ArgumentHelp(
-        "Seconds the whole generation may take.", valueName: "seconds"))
+        "Seconds a request to the server may take, from connecting to the last token.", valueName: "seconds"))
     var timeout: Double = 120
 
     @Option(name: .customLong("llm-context"), help: ArgumentHelp(

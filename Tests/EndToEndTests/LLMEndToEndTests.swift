@@ -100,7 +100,7 @@ struct LLMServerEndToEndTests {
             default: Issue.record("unknown verdict \(verdict)")
             }
         }
-        print("real model answer: \(raw.debugDescription) → checked: \(answer.debugDescription), invalid \(invalid), cited \(cited)")
+        print("real model answer (\(raw.count) characters): \(raw.prefix(160).debugDescription)…; invalid markers \(invalid), cited \(cited), verdicts \(sentences.compactMap { $0["verdict"] as? String })")
     }
 }
 

@@ -168,7 +168,8 @@ struct ChatClientServerTests {
     func timeout() throws {
         // A long prompt the server has not seen (no prompt cache) takes seconds to read on two cores.
         let filler = (0..<300).map { "Sentence \($0) of \(UUID().uuidString) is filler text." }.joined(separator: " ")
-        let client = try ChatClient(baseURL: try LLMTestServer.requireURL(), timeout: 0.3)
+        // The model is named so the deadline falls on the completion, not on the /models lookup.
+        let client = try ChatClient(baseURL: try LLMTestServer.requireURL(), model: "gemma-3-270m-q4_k_m", timeout: 0.3)
         #expect(throws: FolioLLMError.timeout(url: client.completionsURL.absoluteString, seconds: 0.3)) {
             _ = try client.complete([.user(filler + "\nSummarize.")], maxTokens: 200)
         }
