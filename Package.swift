@@ -32,10 +32,11 @@ let package = Package(
         .target(name: "FolioText"),
         .target(name: "FolioEncoder", dependencies: ["FolioTensor", "FolioTokenizer"]),
         .target(name: "FolioStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FolioLLM"),
 
         // Composition.
         .target(name: "FolioEngine", dependencies: [
-            "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore",
+            "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore", "FolioLLM",
         ]),
         .executableTarget(name: "folio", dependencies: [
             "FolioEngine", "CEditLine",
@@ -55,7 +56,8 @@ let package = Package(
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
-        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioStore"]),
+        .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),
+        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioLLM", "FolioStore", "FolioEncoder", "FolioTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport", "FolioStore"]),
     ],
     swiftLanguageModes: [.v5]

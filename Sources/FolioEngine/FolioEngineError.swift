@@ -10,6 +10,7 @@ public enum FolioEngineError: Error, CustomStringConvertible {
     case unreadableQuestions(path: String, line: Int, reason: String)
     case noTextLayer(path: String)
     case extractionFailed(path: String, reason: String)
+    case contextTooSmall(tokens: Int, needed: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum FolioEngineError: Error, CustomStringConvertible {
             return "\(path): no text layer; OCR is not available (nothing stored)"
         case .extractionFailed(let path, let reason):
             return "\(path): \(reason)"
+        case .contextTooSmall(let tokens, let needed):
+            return "--llm-context \(tokens) leaves no room for sources; use at least \(needed) (the model's context size)"
         }
     }
 }

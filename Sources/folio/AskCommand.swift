@@ -25,6 +25,8 @@ struct AskCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var retrievalOptions: RetrievalOptions
 
+    @OptionGroup(title: "Generated answers") var llmOptions: LLMOptions
+
     @Option(help: "How many chunks to retrieve.")
     var k = 5
 
@@ -53,6 +55,11 @@ struct AskCommand: ParsableCommand {
             let folio = try storeOptions.open(readOnly: true)
             retrievalOptions.apply(to: folio)
             guard let question else { return try interactive(folio) }
+            if let client = try llmOptions.client() {
+                return try GeneratedAnswerPrinter(client: client, contextTokens: llmOptions.contextTokens,
+                                                  stream: !llmOptions.noStream, json: json, showChunks: showChunks)
+                    .run(folio: folio, question: question, k: k, documents: documents)
+            }
             let answer = try folio.ask(question, k: k, documents: documents)
             if json {
                 Console.printJSON(answerJSON(answer))
