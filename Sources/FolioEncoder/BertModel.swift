@@ -1,3 +1,4 @@
+import Dispatch
 import FolioTensor
 
 /// Scratch tensors for one forward pass, sized for a batch and reused by every layer (llama2.c's `RunState`).
@@ -7,20 +8,26 @@ final class BertWorkspace {
 
     let tokenCapacity: Int
     let lengthCapacity: Int
+    /// Threads that share this batch's work (see ``BertModel/encode(_:workspace:outputs:threads:observeHiddenStates:)``).
+    let threads: Int
     let hidden: FloatBuffer       // [tokens, hidden]
     let qkv: FloatBuffer          // [tokens, 3 * hidden]
     let context: FloatBuffer      // [tokens, hidden]
     let intermediate: FloatBuffer // [min(tokens, feedForwardRows), intermediate]
-    let scores: FloatBuffer       // [length, length]: one head of one sequence at a time
+    let scores: FloatBuffer       // [threads, length, length]: one head of one sequence per thread at a time
+    let inverseSums: FloatBuffer  // [threads, length]: 1 / the softmax denominators of those scores' rows
 
-    init(configuration c: BertConfiguration, tokens: Int, longestSequence: Int) {
+    init(configuration c: BertConfiguration, tokens: Int, longestSequence: Int, threads: Int = 1) {
+        precondition(threads >= 1, "a workspace needs at least one thread")
         tokenCapacity = tokens
         lengthCapacity = longestSequence
+        self.threads = threads
         hidden = FloatBuffer(count: tokens * c.hiddenSize)
         qkv = FloatBuffer(count: tokens * 3 * c.hiddenSize)
         context = FloatBuffer(count: tokens * c.hiddenSize)
         intermediate = FloatBuffer(count: min(tokens, Self.feedForwardRows) * c.intermediateSize)
-        scores = FloatBuffer(count: longestSequence * longestSequence)
+        scores = FloatBuffer(count: threads * longestSequence * longestSequence)
+        inverseSums = FloatBuffer(count: threads * longestSequence)
     }
 
     func fits(tokens: Int, longestSequence: Int) -> Bool {
@@ -45,10 +52,14 @@ struct BertModel: Sendable {
     ///   - sequences: token ids, `[CLS] … [SEP]`, each non-empty, at most `maxPositions` long, ids in range.
     ///   - workspace: scratch sized for at least this batch.
     ///   - outputs: one pointer per sequence to `hidden` floats receiving its embedding.
+    ///   - threads: the workspace's thread count. Above 1, every linear layer is split by output columns and
+    ///     attention by heads across that many threads, so one small batch (a query) uses all cores; a column of
+    ///     the result is computed the same way whichever thread computes it.
     ///   - observeHiddenStates: called with `(stage, [tokens, hidden])` after the embeddings (stage 0) and after
     ///     each layer (stages 1…layerCount); for debugging a port layer by layer.
     func encode(_ sequences: [[Int32]], workspace: BertWorkspace, outputs: [UnsafeMutablePointer<Float>],
                 observeHiddenStates: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        let threads = workspace.threads
         let c = configuration
         let h = c.hiddenSize, h3 = 3 * h, headSize = c.headSize, inner = c.intermediateSize
         precondition(outputs.count == sequences.count, "one output per sequence")
@@ -69,7 +80,8 @@ struct BertModel: Sendable {
         let qkv = workspace.qkv.pointer                // [tokens, 3 * hidden]
         let context = workspace.context.pointer        // [tokens, hidden]
         let intermediate = workspace.intermediate.pointer // [feedForwardRows, intermediate]
-        let scores = workspace.scores.pointer          // [length, length]
+        let scores = workspace.scores.pointer          // [threads, length, length]
+        let inverseSums = workspace.inverseSums.pointer // [threads, length]
         func observe(_ stage: Int) {
             observeHiddenStates?(stage, UnsafeBufferPointer(start: hidden, count: tokens * h))
         }
@@ -87,32 +99,65 @@ struct BertModel: Sendable {
                           beta: weights.embeddingNormBeta.pointer, epsilon: c.layerNormEpsilon)
         observe(0)
 
+        /// `c[:, 0..<n] (+)= a · bᵀ` for a weight `b` `[n, k]`, split into column blocks when several threads share
+        /// the batch.
+        func linear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+            guard threads > 1 else {
+                BLAS.sgemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: k, beta: beta, c: c, ldc: ldc)
+                return
+            }
+            // Blocks of whole 16-column panels, so every thread runs OpenBLAS's full-width kernels.
+            let block = (n / threads + 15) / 16 * 16
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let first = t * block, count = min(block, n - first)
+                guard count > 0 else { return }
+                BLAS.sgemm(transposeB: true, m: m, n: count, k: k, a: a, lda: lda, b: b + first * k, ldb: k,
+                           beta: beta, c: c + first, ldc: ldc)
+            }
+        }
         let scale = 1 / Float(headSize).squareRoot()
+        /// softmax(Q Kᵀ / √d) V for one head of one sequence, into the head's columns of `context`.
+        func attend(rows: UnsafeMutablePointer<Float>, length: Int, head: Int,
+                    into output: UnsafeMutablePointer<Float>, thread: Int) {
+            let column = head * headSize
+            let scores = scores + thread * longest * longest      // [length, length]
+            let inverseSums = inverseSums + thread * longest      // [length]
+            BLAS.sgemm(transposeB: true, m: length, n: length, k: headSize, alpha: scale,
+                       a: rows + column, lda: h3, b: rows + h + column, ldb: h3,
+                       c: scores, ldc: length)
+            Kernels.exponentiateRows(scores, rows: length, columns: length, rowStride: length,
+                                     inverseSums: inverseSums)
+            BLAS.sgemm(m: length, n: headSize, k: length, a: scores, lda: length,
+                       b: rows + 2 * h + column, ldb: h3,
+                       c: output + column, ldc: h)
+            Kernels.scaleRows(output + column, rows: length, columns: headSize, rowStride: h, by: inverseSums)
+        }
         for (index, layer) in weights.layers.enumerated() {
             // Fused projection: qkv = hidden · [Wq; Wk; Wv]ᵀ + [bq; bk; bv].
             Kernels.broadcast(row: layer.qkvBias.pointer, into: qkv, rows: tokens, columns: h3, rowStride: h3)
-            BLAS.sgemm(transposeB: true, m: tokens, n: h3, k: h, a: hidden, lda: h,
-                       b: layer.qkvWeight.pointer, ldb: h, beta: 1, c: qkv, ldc: h3)
+            linear(m: tokens, n: h3, k: h, a: hidden, lda: h, b: layer.qkvWeight.pointer, beta: 1, c: qkv, ldc: h3)
 
-            // Attention, per sequence and head: softmax(Q Kᵀ / √d) V into the head's columns of `context`.
+            // Attention, per sequence and head, the heads spread over the threads.
             for s in sequences.indices {
                 let start = offsets[s], length = offsets[s + 1] - start
-                let rows = qkv + start * h3
-                for head in 0 ..< c.headCount {
-                    let column = head * headSize
-                    BLAS.sgemm(transposeB: true, m: length, n: length, k: headSize, alpha: scale,
-                               a: rows + column, lda: h3, b: rows + h + column, ldb: h3,
-                               c: scores, ldc: length)
-                    Kernels.softmaxRows(scores, rows: length, columns: length, rowStride: length)
-                    BLAS.sgemm(m: length, n: headSize, k: length, a: scores, lda: length,
-                               b: rows + 2 * h + column, ldb: h3,
-                               c: context + start * h + column, ldc: h)
+                let rows = qkv + start * h3, output = context + start * h
+                if threads > 1 {
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        for head in stride(from: t, to: c.headCount, by: threads) {
+                            attend(rows: rows, length: length, head: head, into: output, thread: t)
+                        }
+                    }
+                } else {
+                    for head in 0 ..< c.headCount {
+                        attend(rows: rows, length: length, head: head, into: output, thread: 0)
+                    }
                 }
             }
 
             // hidden = LayerNorm(hidden + context · Woᵀ + bo)
-            BLAS.sgemm(transposeB: true, m: tokens, n: h, k: h, a: context, lda: h,
-                       b: layer.attentionOutputWeight.pointer, ldb: h, beta: 1, c: hidden, ldc: h)
+            linear(m: tokens, n: h, k: h, a: context, lda: h, b: layer.attentionOutputWeight.pointer, beta: 1,
+                   c: hidden, ldc: h)
             Kernels.layerNorm(hidden, rows: tokens, columns: h, bias: layer.attentionOutputBias.pointer,
                               gamma: layer.attentionNormGamma.pointer, beta: layer.attentionNormBeta.pointer,
                               epsilon: c.layerNormEpsilon)
@@ -122,11 +167,11 @@ struct BertModel: Sendable {
             while first < tokens {
                 let count = min(BertWorkspace.feedForwardRows, tokens - first)
                 let block = hidden + first * h
-                BLAS.sgemm(transposeB: true, m: count, n: inner, k: h, a: block, lda: h,
-                           b: layer.intermediateWeight.pointer, ldb: h, c: intermediate, ldc: inner)
+                linear(m: count, n: inner, k: h, a: block, lda: h, b: layer.intermediateWeight.pointer, beta: 0,
+                       c: intermediate, ldc: inner)
                 Kernels.addBiasGELU(intermediate, rows: count, columns: inner, bias: layer.intermediateBias.pointer)
-                BLAS.sgemm(transposeB: true, m: count, n: h, k: inner, a: intermediate, lda: inner,
-                           b: layer.outputWeight.pointer, ldb: inner, beta: 1, c: block, ldc: h)
+                linear(m: count, n: h, k: inner, a: intermediate, lda: inner, b: layer.outputWeight.pointer, beta: 1,
+                       c: block, ldc: h)
                 Kernels.layerNorm(block, rows: count, columns: h, bias: layer.outputBias.pointer,
                                   gamma: layer.outputNormGamma.pointer, beta: layer.outputNormBeta.pointer,
                                   epsilon: c.layerNormEpsilon)

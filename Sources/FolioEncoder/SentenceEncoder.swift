@@ -118,6 +118,9 @@ public final class SentenceEncoder: @unchecked Sendable {
         let output = FloatBuffer(count: count * dimension) // [texts, dimension]
         let queue = BatchQueue(count: batches.count)
         let model = self.model
+        let threads = min(workers, batches.count)
+        // Fewer batches than cores (a query, a short document): the cores share each batch's GEMMs instead.
+        let threadsPerBatch = max(1, threadCount / threads)
 
         let work: @Sendable (Int) -> Void = { _ in
             var workspace: BertWorkspace?
@@ -127,18 +130,18 @@ public final class SentenceEncoder: @unchecked Sendable {
                 let tokens = sequences.reduce(0) { $0 + $1.count }
                 let longest = sequences[0].count
                 let scratch: BertWorkspace
-                if let workspace, workspace.fits(tokens: tokens, longestSequence: longest) {
+                if let workspace, workspace.threads == threadsPerBatch,
+                   workspace.fits(tokens: tokens, longestSequence: longest) {
                     scratch = workspace
                 } else {
                     scratch = BertWorkspace(configuration: model.configuration, tokens: tokens,
-                                            longestSequence: longest)
+                                            longestSequence: longest, threads: threadsPerBatch)
                     workspace = scratch
                 }
                 model.encode(sequences, workspace: scratch, outputs: batch.map { output.pointer + $0 * dimension },
                              observeHiddenStates: observeHiddenStates)
             }
         }
-        let threads = min(workers, batches.count)
         if threads == 1 {
             work(0)
         } else {

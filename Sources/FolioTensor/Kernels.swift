@@ -140,6 +140,21 @@ public enum Kernels {
     /// - Parameters:
     ///   - x: `[rows, rowStride]`, of which the first `columns` of each row take part.
     public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int) {
+        let inverseSums = UnsafeMutablePointer<Float>.allocate(capacity: max(rows, 1)) // [rows]
+        defer { inverseSums.deallocate() }
+        exponentiateRows(x, rows: rows, columns: columns, rowStride: rowStride, inverseSums: inverseSums)
+        scaleRows(x, rows: rows, columns: columns, rowStride: rowStride, by: inverseSums)
+    }
+
+    /// The unnormalized half of a softmax: each row becomes `exp(v - max)` in place and `inverseSums[r]` receives
+    /// `1 / Σ exp(v - max)`. Attention multiplies the unnormalized rows by V and scales the (much narrower) product
+    /// instead, `(E·V) / sum` rather than `(E / sum)·V`, which saves a pass over the `[length, length]` scores.
+    ///
+    /// - Parameters:
+    ///   - x: `[rows, rowStride]`, of which the first `columns` of each row take part.
+    ///   - inverseSums: `[rows]`.
+    public static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int,
+                                        inverseSums: UnsafeMutablePointer<Float>) {
         precondition(columns > 0, "softmax over zero columns")
         for r in 0 ..< rows {
             let row = x + r * rowStride
@@ -158,7 +173,7 @@ public enum Kernels {
             var sum = Vector()
             j = 0
             while j + width <= columns {
-                let e = VectorMath.exp(load(row + j) - shift)
+                let e = VectorMath.expNonPositive(load(row + j) - shift)
                 store(e, row + j)
                 sum += e
                 j += width
@@ -166,18 +181,31 @@ public enum Kernels {
             if j < columns {
                 let n = columns - j
                 // Padding lanes get exp(-inf) = 0, so they add nothing to the sum.
-                let e = VectorMath.exp(load(row + j, count: n, padding: -.infinity) - shift)
+                let e = VectorMath.expNonPositive(load(row + j, count: n, padding: -.infinity) - shift)
                 store(e, row + j, count: n)
                 sum += e
             }
-            let inverse = Vector(repeating: 1 / sum.sum())
-            j = 0
+            inverseSums[r] = 1 / sum.sum()
+        }
+    }
+
+    /// Multiplies row `r` of `x` by `factors[r]`.
+    ///
+    /// - Parameters:
+    ///   - x: `[rows, rowStride]`, of which the first `columns` of each row are scaled.
+    ///   - factors: `[rows]`.
+    public static func scaleRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int,
+                                 by factors: UnsafePointer<Float>) {
+        for r in 0 ..< rows {
+            let row = x + r * rowStride
+            let factor = Vector(repeating: factors[r])
+            var j = 0
             while j + width <= columns {
-                store(load(row + j) * inverse, row + j)
+                store(load(row + j) * factor, row + j)
                 j += width
             }
             while j < columns {
-                row[j] *= inverse[0]
+                row[j] *= factors[r]
                 j += 1
             }
         }

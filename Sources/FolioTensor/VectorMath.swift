@@ -19,7 +19,19 @@ public enum VectorMath {
     /// scaling by 2ⁿ through the exponent bits). Inputs below -87.3 give 0; above 88.37 they saturate.
     @inline(__always)
     public static func exp(_ a: Vector) -> Vector {
-        let x = maximum(minimum(a, Vector(repeating: 88.376_26)), Vector(repeating: -87.336_54))
+        expClamped(minimum(a, Vector(repeating: 88.376_26)), original: a)
+    }
+
+    /// eˣ per lane for x ≤ 0 (and -∞), as softmax needs after subtracting the row maximum: `exp` without
+    /// the overflow clamp, which such inputs never reach.
+    @inline(__always)
+    public static func expNonPositive(_ a: Vector) -> Vector {
+        expClamped(a, original: a)
+    }
+
+    @inline(__always)
+    static func expClamped(_ clamped: Vector, original a: Vector) -> Vector {
+        let x = maximum(clamped, Vector(repeating: -87.336_54))
         // Adding 1.5·2²³ rounds to the nearest integer and leaves n in the low mantissa bits.
         let magic = Vector(repeating: 12_582_912)
         let shifted = x * Vector(repeating: 1.442_695_04) + magic

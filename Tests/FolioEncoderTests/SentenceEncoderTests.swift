@@ -61,6 +61,33 @@ struct SentenceEncoderTests {
         #expect(encoder.embed(tokenIDs: []).isEmpty)
     }
 
+    @Test("every thread count and batch size matches the reference",
+          arguments: [1, 3], [1, 4, 64])
+    func threadsAndBatchSizes(threads: Int, batchSize: Int) throws {
+        // Two threads are what the other tests run with. Six sentences, a 256-token one among them, keep this
+        // matrix quick in a debug build while still mixing lengths in a batch.
+        let all = try Fixtures.loadSentences()
+        let longest = try #require(all.max { $0.inputIDs.count < $1.inputIDs.count })
+        let sentences = Array(all.prefix(5)) + [longest]
+        let encoder = try SentenceEncoder(modelDirectory: TestPaths.model, threadCount: threads)
+        let embeddings = encoder.embed(sentences.map(\.text), batchSize: batchSize)
+        #expect(embeddings.count == sentences.count)
+        for (embedding, sentence) in zip(embeddings, sentences) {
+            #expect(cosine(embedding, sentence.embedding) >= 0.9999, "\(sentence.testDescription)")
+            #expect(maxAbsDifference(embedding, sentence.embedding) <= 1e-4, "\(sentence.testDescription)")
+        }
+    }
+
+    @Test("a lone sequence split across threads gives the one-thread vector")
+    func splitAcrossThreads() throws {
+        let sentences = try Fixtures.loadSentences()
+        let text = try #require(sentences.max { $0.inputIDs.count < $1.inputIDs.count }).text
+        let one = try SentenceEncoder(modelDirectory: TestPaths.model, threadCount: 1).embed(text)
+        // Three threads split 1152, 384 and 1536 columns and 12 heads unevenly.
+        let three = try SentenceEncoder(modelDirectory: TestPaths.model, threadCount: 3).embed(text)
+        #expect(maxAbsDifference(one, three) <= 1e-6)
+    }
+
     @Test("texts longer than 256 tokens are truncated, not rejected")
     func truncation() throws {
         let encoder = try Fixtures.encoder.get()

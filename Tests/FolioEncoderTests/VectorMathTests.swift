@@ -49,6 +49,36 @@ struct VectorMathTests {
         for j in 0 ..< 11 { #expect(abs(Double(values[j]) - expected[j] / sum) < 1e-7) }
     }
 
+    @Test("exponentiated rows times their inverse sums are the softmax")
+    func unnormalizedSoftmax() {
+        let columns = 19, stride = 21
+        var values = (0 ..< 3 * stride).map { Float(($0 * 7) % 23) * 0.4 - 3 }
+        var reference = values
+        var inverseSums = [Float](repeating: 0, count: 3)
+        values.withUnsafeMutableBufferPointer { x in
+            inverseSums.withUnsafeMutableBufferPointer { sums in
+                Kernels.exponentiateRows(x.baseAddress!, rows: 3, columns: columns, rowStride: stride,
+                                         inverseSums: sums.baseAddress!)
+                Kernels.scaleRows(x.baseAddress!, rows: 3, columns: columns, rowStride: stride, by: sums.baseAddress!)
+            }
+        }
+        reference.withUnsafeMutableBufferPointer {
+            Kernels.softmaxRows($0.baseAddress!, rows: 3, columns: columns, rowStride: stride)
+        }
+        for r in 0 ..< 3 {
+            let row = (0 ..< columns).map { Double(((r * stride + $0) * 7) % 23) * 0.4 - 3 }
+            let top = row.max()!
+            let sum = row.reduce(0) { $0 + Foundation.exp($1 - top) }
+            for j in 0 ..< columns {
+                #expect(abs(Double(values[r * stride + j]) - Foundation.exp(row[j] - top) / sum) < 1e-7)
+                #expect(values[r * stride + j] == reference[r * stride + j])
+            }
+            #expect(values[r * stride + columns] == reference[r * stride + columns], "spare columns untouched")
+        }
+        #expect(VectorMath.expNonPositive(VectorMath.Vector(repeating: -.infinity)) == .zero)
+        #expect(VectorMath.expNonPositive(VectorMath.Vector(repeating: 0)) == VectorMath.Vector(repeating: 1))
+    }
+
     @Test("layerNorm normalizes each row, with any column count")
     func layerNorm() {
         let columns = 13
