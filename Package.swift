@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "folio-bench", dependencies: [
-            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioText",
+            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioStore", "FolioText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
