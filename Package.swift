@@ -24,7 +24,8 @@ let package = Package(
 
         // Leaves.
         .target(name: "FolioTokenizer"),
-        .target(name: "FolioIndex"),
+        // The graph's hot loops run tens of times slower unoptimized, which would make its tests take minutes.
+        .target(name: "FolioIndex", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "FolioTensor", dependencies: ["COpenBLAS"]),
         .target(name: "FolioPDF", dependencies: ["CPoppler"]),
         .target(name: "FolioText"),

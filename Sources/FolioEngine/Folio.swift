@@ -13,6 +13,8 @@ public final class Folio: @unchecked Sendable {
     private var loadedRetriever: Retriever?
     public var answerer = Answerer()
     public var chunking = ChunkingOptions()
+    /// Flat or HNSW, and when (`--exact`, the HNSW threshold).
+    public var indexPolicy = IndexPolicy()
 
     /// - Parameters:
     ///   - storeDirectory: the folder holding `folio.sqlite` (created when missing unless `readOnly`).
@@ -33,6 +35,7 @@ public final class Folio: @unchecked Sendable {
     func retriever() throws -> Retriever {
         if let loadedRetriever { return loadedRetriever }
         let retriever = Retriever(store: store, encoder: try encoder())
+        retriever.indexPolicy = indexPolicy
         loadedRetriever = retriever
         return retriever
     }

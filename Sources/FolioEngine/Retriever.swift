@@ -17,24 +17,23 @@ public struct RetrievedChunk: Sendable {
 public final class Retriever: @unchecked Sendable {
     let store: FolioStore
     let encoder: SentenceEncoder
-    private var index: FlatIndex?
+    private var index: (any VectorIndex)?
     private let lock = NSLock()
+    /// How the vector index is chosen, built and kept (flat or HNSW; see `IndexProvider`).
+    public var indexPolicy = IndexPolicy()
 
     public init(store: FolioStore, encoder: SentenceEncoder) {
         self.store = store
         self.encoder = encoder
     }
 
-    /// The vector index over every stored chunk, built from the store on first use.
-    func vectorIndex() throws -> FlatIndex {
+    /// The vector index over every stored chunk, built or loaded on first use.
+    func vectorIndex() throws -> any VectorIndex {
         try lock.withLock {
             if let index { return index }
-            let built = FlatIndex(dimension: encoder.dimension)
-            for (rowID, vector) in try store.embeddings() where vector.count == encoder.dimension {
-                try built.add(id: rowID, vector: vector)
-            }
-            index = built
-            return built
+            let made = try IndexProvider(store: store, dimension: encoder.dimension, policy: indexPolicy).makeIndex()
+            index = made
+            return made
         }
     }
 

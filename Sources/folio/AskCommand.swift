@@ -18,6 +18,7 @@ struct AskCommand: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var indexOptions: IndexOptions
 
     @Option(help: "How many chunks to retrieve.")
     var k = 5
@@ -45,6 +46,7 @@ struct AskCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let folio = try storeOptions.open(readOnly: true)
+            indexOptions.apply(to: folio)
             let answer = try folio.ask(question, k: k, documents: documents)
             if json {
                 Console.printJSON([

@@ -14,6 +14,7 @@ struct SearchCommand: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var indexOptions: IndexOptions
 
     @Option(help: "How many results.")
     var k = 10
@@ -38,6 +39,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let folio = try storeOptions.open(readOnly: true)
+            indexOptions.apply(to: folio)
             let results = try folio.search(query, k: k, documents: documents)
             if json {
                 Console.printJSON(["query": query, "results": results.map(\.json)])
