@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioIndex", "FolioStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

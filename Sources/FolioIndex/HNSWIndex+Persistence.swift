@@ -116,7 +116,9 @@ extension HNSWIndex {
         let file = try MappedFile(path: path)
         let raw = file.bytes
         func corrupt(_ reason: String) -> FolioIndexError { .corruptFile(path: path, reason: reason) }
-        guard raw.count >= headerBytes else { throw corrupt("\(raw.count) bytes is shorter than the header") }
+        guard raw.count >= headerBytes else {
+            throw corrupt("file is \(raw.count) bytes, shorter than its \(headerBytes)-byte header (truncated?)")
+        }
         guard Array(raw[0..<8]) == magic else { throw corrupt("not a Folio HNSW index file") }
         let fields = HeaderFields(loading: raw)
         guard fields.version == UInt64(fileVersion) else {
