@@ -26,7 +26,8 @@ let package = Package(
 
         // Leaves.
         .target(name: "FolioTokenizer"),
-        .target(name: "FolioIndex"),
+        // The graph's hot loops run tens of times slower unoptimized, which would make its tests take minutes.
+        .target(name: "FolioIndex", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "FolioTensor", dependencies: ["COpenBLAS"]),
         .target(name: "FolioPDF", dependencies: ["CPoppler"]),
         .target(name: "FolioText"),
@@ -43,7 +44,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "folio-bench", dependencies: [
-            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioText",
+            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioStore", "FolioText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,7 +58,7 @@ let package = Package(
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
         .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),
-        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioLLM", "FolioStore", "FolioEncoder", "FolioTestSupport"]),
+        .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioIndex", "FolioLLM", "FolioStore", "FolioEncoder", "FolioTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport", "FolioStore"]),
     ],
     swiftLanguageModes: [.v5]

@@ -15,6 +15,8 @@ public final class Folio: @unchecked Sendable {
     /// How `search` and `ask` retrieve; changing it applies to the next query.
     public var retrieval = RetrievalSettings()
     public var chunking = ChunkingOptions()
+    /// Flat or HNSW, and when (`--exact`, the HNSW threshold).
+    public var indexPolicy = IndexPolicy()
 
     /// - Parameters:
     ///   - storeDirectory: the folder holding `folio.sqlite` (created when missing unless `readOnly`).
@@ -35,9 +37,11 @@ public final class Folio: @unchecked Sendable {
     func retriever() throws -> Retriever {
         if let loadedRetriever {
             loadedRetriever.settings = retrieval
+            loadedRetriever.indexPolicy = indexPolicy
             return loadedRetriever
         }
         let retriever = Retriever(store: store, encoder: try encoder(), settings: retrieval)
+        retriever.indexPolicy = indexPolicy
         loadedRetriever = retriever
         return retriever
     }

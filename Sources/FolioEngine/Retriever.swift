@@ -88,9 +88,10 @@ public final class Retriever: @unchecked Sendable {
     let store: FolioStore
     let encoder: SentenceEncoder
     public var settings: RetrievalSettings
-    private var index: FlatIndex?
-    private var vectors: [Int64: [Float]] = [:]
+    private var index: (any VectorIndex)?
     private let lock = NSLock()
+    /// How the vector index is chosen, built and kept (flat or HNSW; see `IndexProvider`).
+    public var indexPolicy = IndexPolicy()
 
     public init(store: FolioStore, encoder: SentenceEncoder, settings: RetrievalSettings = .init()) {
         self.store = store
@@ -98,17 +99,13 @@ public final class Retriever: @unchecked Sendable {
         self.settings = settings
     }
 
-    /// The vector index over every stored chunk, built from the store on first use.
-    func vectorIndex() throws -> FlatIndex {
+    /// The vector index over every stored chunk, built or loaded on first use.
+    func vectorIndex() throws -> any VectorIndex {
         try lock.withLock {
             if let index { return index }
-            let built = FlatIndex(dimension: encoder.dimension)
-            for (rowID, vector) in try store.embeddings() where vector.count == encoder.dimension {
-                try built.add(id: rowID, vector: vector)
-                vectors[rowID] = vector
-            }
-            index = built
-            return built
+            let made = try IndexProvider(store: store, dimension: encoder.dimension, policy: indexPolicy).makeIndex()
+            index = made
+            return made
         }
     }
 
@@ -162,10 +159,13 @@ public final class Retriever: @unchecked Sendable {
         case .hybrid, .fusion:
             let w = Float(settings.denseWeight)
             let span = max(denseRange.max - denseRange.min, 1e-6)
-            let storedVectors = lock.withLock { vectors }
+            // Lexical candidates outside the dense list still get their exact cosine (vectors read from the store).
+            let missing = lexical.keys.filter { dense[$0] == nil }
+            let storedVectors = queryVector == nil || missing.isEmpty ? [:] : try store.embeddings(rowIDs: Array(missing))
             for id in Set(dense.keys).union(lexical.keys) {
-                // Lexical candidates outside the dense list still get their exact cosine.
-                if dense[id] == nil, let vector = storedVectors[id], let q = queryVector { dense[id] = Self.dot(q, vector) }
+                if dense[id] == nil, let vector = storedVectors[id], let q = queryVector, vector.count == q.count {
+                    dense[id] = Self.dot(q, vector)
+                }
                 let d = ((dense[id] ?? denseRange.min) - denseRange.min) / span
                 let l = bestLexical > 0 ? (lexical[id] ?? 0) / bestLexical : 0
                 first[id] = w * d + (1 - w) * l

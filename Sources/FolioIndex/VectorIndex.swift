@@ -15,6 +15,8 @@ public enum FolioIndexError: Error, Equatable, CustomStringConvertible {
     case duplicateID(Int64)
     case corruptFile(path: String, reason: String)
     case unsupportedVersion(path: String, version: Int)
+    case cannotRead(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,10 @@ public enum FolioIndexError: Error, Equatable, CustomStringConvertible {
             return "\(path): index file is corrupt (\(reason)); it will be rebuilt from the store"
         case .unsupportedVersion(let path, let version):
             return "\(path): index file version \(version) is not supported; it will be rebuilt from the store"
+        case .cannotRead(let path, let reason):
+            return "\(path): cannot read the index file (\(reason)); check its permissions, or delete it to rebuild"
+        case .cannotWrite(let path, let reason):
+            return "\(path): cannot write the index file (\(reason)); check free space and the folder's permissions"
         }
     }
 }

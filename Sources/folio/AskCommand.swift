@@ -26,6 +26,7 @@ struct AskCommand: ParsableCommand {
     @OptionGroup var retrievalOptions: RetrievalOptions
 
     @OptionGroup(title: "Generated answers") var llmOptions: LLMOptions
+    @OptionGroup var indexOptions: IndexOptions
 
     @Option(help: "How many chunks to retrieve.")
     var k = 5
@@ -54,6 +55,7 @@ struct AskCommand: ParsableCommand {
         try reportingErrors {
             let folio = try storeOptions.open(readOnly: true)
             retrievalOptions.apply(to: folio)
+            indexOptions.apply(to: folio)
             guard let question else { return try interactive(folio) }
             if let client = try llmOptions.client() {
                 return try GeneratedAnswerPrinter(client: client, contextTokens: llmOptions.contextTokens,

@@ -22,6 +22,25 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+/// Options of the commands that search the vector index.
+struct IndexOptions: ParsableArguments {
+    @Flag(help: "Score every chunk exactly (flat index) instead of searching the HNSW graph.")
+    var exact = false
+
+    @Option(help: ArgumentHelp("Use the HNSW graph from this many chunks on (default: $FOLIO_HNSW_THRESHOLD, else 50000).",
+                               valueName: "chunks"))
+    var hnswThreshold: Int?
+
+    func validate() throws {
+        if let hnswThreshold, hnswThreshold < 1 { throw ValidationError("--hnsw-threshold must be at least 1") }
+    }
+
+    func apply(to folio: Folio) {
+        folio.indexPolicy.exact = exact
+        if let hnswThreshold { folio.indexPolicy.hnswThreshold = hnswThreshold }
+    }
+}
+
 /// Writes diagnostics to standard error, so standard output stays clean for `--json`.
 enum Console {
     static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }

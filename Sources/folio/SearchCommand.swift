@@ -20,6 +20,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var retrievalOptions: RetrievalOptions
+    @OptionGroup var indexOptions: IndexOptions
 
     @Option(help: "How many results.")
     var k = 10
@@ -48,6 +49,7 @@ struct SearchCommand: ParsableCommand {
         try reportingErrors {
             let folio = try storeOptions.open(readOnly: true)
             retrievalOptions.apply(to: folio)
+            indexOptions.apply(to: folio)
             let results = try folio.search(query, k: k, documents: documents)
             if json {
                 Console.printJSON(["query": query, "results": results.map(\.json)])

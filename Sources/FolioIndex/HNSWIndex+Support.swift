@@ -1,0 +1,239 @@
+import Foundation
+
+// The small unsafe pieces the HNSW hot loops are made of: the distance kernel, a binary heap of (distance, node)
+// pairs in one buffer, a visited list with generation tags, and the locks. Nothing here allocates per visited node.
+
+/// Inner product of two `dimension`-long float rows.
+///
+/// Plain `a * b + c` on `SIMD8<Float>` with four independent accumulators: without a target-CPU flag Swift
+/// lowers it to packed SSE multiplies and adds, while `addProduct` would call `fmaf` once per lane.
+@inline(__always)
+func innerProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dimension: Int) -> Float {
+    let ra = UnsafeRawPointer(a)
+    let rb = UnsafeRawPointer(b)
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+    var i = 0
+    while i + 32 <= dimension {
+        let o = i &* 4
+        s0 = s0 + ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        s1 = s1 + ra.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+        s2 = s2 + ra.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD8<Float>.self)
+        s3 = s3 + ra.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD8<Float>.self)
+        i &+= 32
+    }
+    while i + 8 <= dimension {
+        let o = i &* 4
+        s0 = s0 + ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    var total = ((s0 + s1) + (s2 + s3)).sum()
+    while i < dimension {
+        total += a[i] * b[i]
+        i &+= 1
+    }
+    return total
+}
+
+/// One graph node with its distance to the query (`1 - inner product`, smaller is closer).
+struct Candidate {
+    var distance: Float
+    var node: UInt32
+}
+
+/// A binary max-heap on `distance` in one growable buffer. A min-heap is the same heap fed negated distances
+/// (as hnswlib does with `std::priority_queue`).
+struct CandidateHeap {
+    private(set) var storage: UnsafeMutablePointer<Candidate>
+    private(set) var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    func deallocate() { storage.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    /// The largest distance.
+    var top: Candidate { storage[0] }
+
+    mutating func removeAll() { count = 0 }
+
+    @inline(__always)
+    mutating func push(_ candidate: Candidate) {
+        if count == capacity { grow() }
+        var i = count
+        count &+= 1
+        while i > 0 {
+            let parent = (i &- 1) >> 1
+            if storage[parent].distance >= candidate.distance { break }
+            storage[i] = storage[parent]
+            i = parent
+        }
+        storage[i] = candidate
+    }
+
+    @inline(__always) @discardableResult
+    mutating func pop() -> Candidate {
+        let result = storage[0]
+        count &-= 1
+        if count > 0 {
+            let last = storage[count]
+            var i = 0
+            while true {
+                var child = 2 &* i &+ 1
+                if child >= count { break }
+                if child &+ 1 < count && storage[child &+ 1].distance > storage[child].distance { child &+= 1 }
+                if storage[child].distance <= last.distance { break }
+                storage[i] = storage[child]
+                i = child
+            }
+            storage[i] = last
+        }
+        return result
+    }
+
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<Candidate>.allocate(capacity: capacity * 2)
+        bigger.update(from: storage, count: count)
+        storage.deallocate()
+        storage = bigger
+        capacity *= 2
+    }
+}
+
+/// Per-search scratch memory, pooled so searches and inserts allocate nothing: the visited list is a tag per node,
+/// "visited" meaning "tag equals this search's generation", so clearing it is one increment (hnswlib's
+/// `VisitedList`).
+final class SearchScratch {
+    private(set) var visited: UnsafeMutablePointer<UInt16>
+    private var visitedCapacity: Int
+    private var generation: UInt16 = 0
+    var candidates = CandidateHeap(capacity: 256)  // min-heap (negated distances)
+    var results = CandidateHeap(capacity: 256)     // max-heap
+    /// Sorted candidates for `selectNeighborsHeuristic` and a copy of one neighbour list.
+    var sorted: UnsafeMutablePointer<Candidate>
+    var sortedCapacity: Int
+    var selected: UnsafeMutablePointer<Candidate>
+    var pruned: UnsafeMutablePointer<Candidate>
+    var links: UnsafeMutablePointer<UInt32>
+    /// Unvisited neighbours of the node being expanded.
+    var batch: UnsafeMutablePointer<UInt32>
+    /// Sink for the cache-line touches, so the optimizer keeps them.
+    var touched: UInt32 = 0
+
+    init(nodes: Int, maxDegree: Int) {
+        visitedCapacity = max(nodes, 1024)
+        visited = .allocate(capacity: visitedCapacity)
+        visited.initialize(repeating: 0, count: visitedCapacity)
+        sortedCapacity = 1024
+        sorted = .allocate(capacity: sortedCapacity)
+        selected = .allocate(capacity: maxDegree + 1)
+        pruned = .allocate(capacity: maxDegree + 1)
+        links = .allocate(capacity: maxDegree + 1)
+        batch = .allocate(capacity: maxDegree + 1)
+    }
+
+    deinit {
+        visited.deallocate()
+        candidates.deallocate()
+        results.deallocate()
+        sorted.deallocate()
+        selected.deallocate()
+        pruned.deallocate()
+        links.deallocate()
+        batch.deallocate()
+    }
+
+    /// Starts a search over `nodes` nodes; returns the tag that marks a node visited.
+    func beginSearch(nodes: Int) -> UInt16 {
+        if nodes > visitedCapacity {
+            visited.deallocate()
+            visitedCapacity = max(nodes, visitedCapacity * 2)
+            visited = .allocate(capacity: visitedCapacity)
+            visited.initialize(repeating: 0, count: visitedCapacity)
+            generation = 0
+        }
+        generation &+= 1
+        if generation == 0 {
+            visited.update(repeating: 0, count: visitedCapacity)
+            generation = 1
+        }
+        candidates.removeAll()
+        results.removeAll()
+        return generation
+    }
+
+    func reserveSorted(_ n: Int) {
+        guard n > sortedCapacity else { return }
+        sorted.deallocate()
+        sortedCapacity = max(n, sortedCapacity * 2)
+        sorted = .allocate(capacity: sortedCapacity)
+    }
+}
+
+/// A readers-writer lock: searches share it, mutations take it alone.
+final class ReadWriteLock: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() { pthread_rwlock_init(lock, nil) }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    func reading<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+
+    func writing<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+}
+
+/// A fixed set of mutexes striped by node number, for parallel inserts (hnswlib's `link_list_locks_`). A thread
+/// holds at most one at a time, so stripes can be shared without deadlock.
+final class StripedLocks: @unchecked Sendable {
+    static let stripes = 4096
+    private let locks: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        locks = .allocate(capacity: Self.stripes)
+        for i in 0..<Self.stripes { pthread_mutex_init(locks + i, nil) }
+    }
+
+    deinit {
+        for i in 0..<Self.stripes { pthread_mutex_destroy(locks + i) }
+        locks.deallocate()
+    }
+
+    @inline(__always) func lock(_ node: UInt32) { pthread_mutex_lock(locks + Int(node & UInt32(Self.stripes - 1))) }
+    @inline(__always) func unlock(_ node: UInt32) { pthread_mutex_unlock(locks + Int(node & UInt32(Self.stripes - 1))) }
+}
+
+/// SplitMix64: a tiny seeded generator, so level assignment (and a single-threaded build) is reproducible.
+struct SplitMix64 {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    mutating func nextUnit() -> Double { Double((next() >> 11) + 1) / Double(1 << 53) }
+}
