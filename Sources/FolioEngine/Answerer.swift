@@ -41,10 +41,15 @@ public struct Answerer: Sendable {
     public var numberBonus: Double
     /// Sentences after the best one (same chunk) that join the answer.
     public var followingSentences: Int
+    /// A partial term coverage (at least `partialConfidence`) still answers when one of the top three chunks is
+    /// this close in meaning (MiniLM cosine): the passage says it in other words ("migrate" / "covers ... km").
+    public var semanticRescue: Double
+    public var partialConfidence: Double
 
     public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.15, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
-                numberBonus: Double = 0.15, followingSentences: Int = 2) {
+                numberBonus: Double = 0.15, followingSentences: Int = 2, semanticRescue: Double = 0.55,
+                partialConfidence: Double = 0.35) {
         self.minimumConfidence = minimumConfidence
         self.unknownNamePenalty = unknownNamePenalty
         self.candidateChunks = candidateChunks
@@ -53,6 +58,16 @@ public struct Answerer: Sendable {
         self.rankPenalty = rankPenalty
         self.numberBonus = numberBonus
         self.followingSentences = followingSentences
+        self.semanticRescue = semanticRescue
+        self.partialConfidence = partialConfidence
+    }
+
+    /// Whether the documents answer: full enough term coverage, or partial coverage with a close meaning.
+    func answers(_ retrieval: Retrieval, confidence: Double) -> Bool {
+        if confidence >= minimumConfidence { return true }
+        guard confidence >= partialConfidence else { return false }
+        let closest = retrieval.results.prefix(3).compactMap { $0.parts?.dense }.max() ?? 0
+        return Double(closest) >= semanticRescue
     }
 
     static let abstainMessage = "The documents do not answer this question. The closest passages are listed below."
@@ -71,7 +86,7 @@ public struct Answerer: Sendable {
             Answer(question: question, text: Self.abstainMessage, abstained: true, citations: [], results: results,
                    confidence: confidence)
         }
-        guard !results.isEmpty, confidence >= minimumConfidence else { return abstain() }
+        guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
 
         struct Candidate {
             var resultIndex: Int
