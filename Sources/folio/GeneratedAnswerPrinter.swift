@@ -125,11 +125,8 @@ struct GeneratedAnswerPrinter {
     /// The extractive `ask` object plus `generator` (url, model, usage, seconds, error) and `generated`.
     private func object(_ generated: GeneratedAnswer) -> [String: Any] {
         let answer = generated.extractive
-        var object: [String: Any] = [
-            "question": answer.question, "answer": answer.text, "abstained": answer.abstained,
-            "citations": answer.citations.map(citationJSON),
-            "results": answer.results.map(\.json),
-        ]
+        // Exactly the extractive `ask --json` object, plus the generator and the checked generated answer.
+        var object = answerJSON(answer)
         var generator: [String: Any] = ["url": client.completionsURL.absoluteString]
         generator["model"] = generated.completion?.model ?? client.model ?? NSNull()
         generator["seconds"] = generated.completion.map { $0.seconds } ?? NSNull()

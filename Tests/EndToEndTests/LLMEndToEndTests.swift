@@ -147,7 +147,9 @@ struct LLMFailureEndToEndTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("Terns fly to the moon.\n"), "the checked text: \(run.stdout)")
         #expect(run.stdout.contains("Removed citation markers that point to no source: [7]"))
-        #expect(run.stdout.contains("Warning: the generated answer cites none of the 5 sources"))
+        // As many sources as retrieval returned after collapsing near-duplicates (at most --k, 5).
+        #expect(run.stdout.range(of: #"Warning: the generated answer cites none of the [1-5] sources"#,
+                                 options: .regularExpression) != nil, "\(run.stdout)")
         #expect(run.stdout.contains("seventy thousand kilometres"), "the extractive answer below the warning")
     }
 
