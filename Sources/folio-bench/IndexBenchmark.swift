@@ -47,6 +47,8 @@ struct IndexBenchmark: ParsableCommand {
     var runs = 3
     @Option(help: "Also save the index here and time a load.")
     var save: String?
+    @Option(help: "Load this saved index (built from the same data) instead of building one; build_s is then the load time.")
+    var load: String?
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -65,10 +67,19 @@ struct IndexBenchmark: ParsableCommand {
         let d = data.dim
         note("\(data.n) base vectors x \(d), \(data.queryCount) queries (\(data.source))")
 
-        let index = HNSWIndex(dimension: d, parameters: HNSWParameters(M: m, efConstruction: efConstruction),
-                              capacity: data.n)
         let ids = (0..<Int64(data.n)).map { $0 }
-        let buildTimes = try Bench.cpuTime { try index.add(ids: ids, vectors: data.base, threads: threads) }
+        var index = HNSWIndex(dimension: d, parameters: HNSWParameters(M: m, efConstruction: efConstruction),
+                              capacity: load == nil ? data.n : 16)
+        let buildTimes = try Bench.cpuTime {
+            if let load {
+                index = try HNSWIndex.load(from: URL(fileURLWithPath: load), mapped: false)
+            } else {
+                try index.add(ids: ids, vectors: data.base, threads: threads)
+            }
+        }
+        guard index.count == data.n, index.dimension == d else {
+            throw ValidationError("the index holds \(index.count) x \(index.dimension) vectors, the data \(data.n) x \(d)")
+        }
         let build = buildTimes.wall
         let rss = Bench.peakRSSMiB()
         note(String(format: "build %.2f s (%.2f CPU s) with %d thread(s), peak RSS %.0f MiB", build,
@@ -119,7 +130,7 @@ struct IndexBenchmark: ParsableCommand {
 
         var object: [String: Any] = [
             "n": data.n, "dim": d, "queries": data.queryCount, "M": m, "ef_construction": efConstruction,
-            "threads": threads, "build_s": build, "build_cpu_s": buildTimes.process, "peak_rss_mb": rss, "curve": curve, "source": data.source,
+            "threads": threads, "loaded": load != nil, "build_s": build, "build_cpu_s": buildTimes.process, "peak_rss_mb": rss, "curve": curve, "source": data.source,
         ]
         if let save {
             let url = URL(fileURLWithPath: save)
