@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+import Foundation
+
+let targetCPUFlags: [SwiftSetting] = ProcessInfo.processInfo.environment["FOLIO_TARGET_CPU"].map {
+    [.unsafeFlags(["-Xcc", "-march=\($0)", "-target-cpu", $0])]
+} ?? []
+
 let package = Package(
     name: "Folio",
     platforms: [.macOS(.v14)],
@@ -27,7 +33,10 @@ let package = Package(
         // Leaves.
         .target(name: "FolioTokenizer"),
         // The graph's hot loops run tens of times slower unoptimized, which would make its tests take minutes.
-        .target(name: "FolioIndex", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // FOLIO_TARGET_CPU (e.g. `native`, `x86-64-v3`) compiles them for that CPU, as hnswlib's -march=native
+        // does; the default build runs on any x86-64.
+        .target(name: "FolioIndex", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+                    + targetCPUFlags),
         .target(name: "FolioTensor", dependencies: ["COpenBLAS"]),
         .target(name: "FolioPDF", dependencies: ["CPoppler"]),
         .target(name: "FolioText"),

@@ -109,9 +109,17 @@ extension HNSWIndex {
     ///
     /// The header, both checksums, the layout and the graph itself (every link in range, no self links, degree
     /// bounds) are checked, so a truncated, corrupt or foreign file is reported rather than searched.
+    /// - Parameter mapped: false copies the records into anonymous memory (huge pages where the system allows):
+    ///   slower to open, faster to search for a long-running process.
     /// - Throws: `FolioIndexError.cannotRead`, `.corruptFile`, `.unsupportedVersion`, naming the file.
     /// - Complexity: O(file size) for the checksum.
-    public static func load(from url: URL) throws -> HNSWIndex {
+    public static func load(from url: URL, mapped: Bool = true) throws -> HNSWIndex {
+        let index = try loadMapped(from: url)
+        if !mapped { index.rw.writing { index.reserve(index.nodeCount) } }
+        return index
+    }
+
+    private static func loadMapped(from url: URL) throws -> HNSWIndex {
         let path = url.path
         let file = try MappedFile(path: path)
         let raw = file.bytes

@@ -17,6 +17,19 @@ enum Bench {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// CPU seconds of the calling thread and of the whole process while `body` runs: on a shared machine wall
+    /// time counts other people's work too, CPU time does not.
+    static func cpuTime(_ body: () throws -> Void) rethrows -> (wall: Double, thread: Double, process: Double) {
+        func clock(_ id: clockid_t) -> Double {
+            var t = timespec()
+            clock_gettime(id, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        }
+        let (t0, p0, w0) = (clock(CLOCK_THREAD_CPUTIME_ID), clock(CLOCK_PROCESS_CPUTIME_ID), clock(CLOCK_MONOTONIC))
+        try body()
+        return (clock(CLOCK_MONOTONIC) - w0, clock(CLOCK_THREAD_CPUTIME_ID) - t0, clock(CLOCK_PROCESS_CPUTIME_ID) - p0)
+    }
+
     /// Peak resident set size of this process, in MiB (VmHWM from /proc/self/status).
     static func peakRSSMiB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
