@@ -7,6 +7,7 @@ vector store would.
 import argparse
 import glob
 import json
+import logging
 import os
 import sys
 import time
@@ -28,6 +29,8 @@ def main():
     from pypdf import PdfReader
     from sentence_transformers import SentenceTransformer
 
+    # pypdf warns about fonts it can parse only with the optional fontTools; the text is extracted either way.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     torch.set_num_threads(args.threads)
     model = SentenceTransformer(args.model, device="cpu", local_files_only=True)
     loaded = time.perf_counter()
