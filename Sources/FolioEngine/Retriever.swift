@@ -161,7 +161,10 @@ public final class Retriever: @unchecked Sendable {
             let span = max(denseRange.max - denseRange.min, 1e-6)
             // Lexical candidates outside the dense list still get their exact cosine (vectors read from the store).
             let missing = lexical.keys.filter { dense[$0] == nil }
-            let storedVectors = queryVector == nil || missing.isEmpty ? [:] : try store.embeddings(rowIDs: Array(missing))
+            var storedVectors: [Int64: [Float]] = [:]
+            if queryVector != nil && !missing.isEmpty {
+                for (rowID, vector) in try store.embeddings(rowIDs: Array(missing)) { storedVectors[rowID] = vector }
+            }
             for id in Set(dense.keys).union(lexical.keys) {
                 if dense[id] == nil, let vector = storedVectors[id], let q = queryVector, vector.count == q.count {
                     dense[id] = Self.dot(q, vector)

@@ -32,21 +32,6 @@ extension FolioStore {
         }
     }
 
-    /// The embeddings of these chunks (missing ids are left out).
-    public func embeddings(rowIDs: [Int64]) throws -> [Int64: [Float]] {
-        guard !rowIDs.isEmpty else { return [:] }
-        return try read { db in
-            var out: [Int64: [Float]] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT id, embedding FROM chunks WHERE id IN (\(rowIDs.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(rowIDs))
-            while let row = try rows.next() {
-                out[row[0]] = Self.vector(row[1])
-            }
-            return out
-        }
-    }
-
     /// The chunks with these row ids, in the order given (missing ids are skipped).
     public func chunks(rowIDs: [Int64]) throws -> [ChunkRecord] {
         guard !rowIDs.isEmpty else { return [] }
