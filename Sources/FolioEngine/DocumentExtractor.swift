@@ -222,10 +222,15 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
     private func readLine(from handle: FileHandle) -> Data? {
         var searched = 0
         while true {
-            if let newline = pending[(pending.startIndex + searched)...].firstIndex(of: 0x0A) {
-                let line = Data(pending[pending.startIndex..<newline])
-                pending = Data(pending[(newline + 1)...])
-                return line
+            let newline: Int? = pending.withUnsafeBytes { bytes in
+                guard searched < bytes.count, let base = bytes.baseAddress,
+                      let found = memchr(base + searched, 0x0A, bytes.count - searched) else { return nil }
+                return base.distance(to: UnsafeRawPointer(found))
+            }
+            if let newline {
+                let line = pending.prefix(newline)
+                pending = pending.dropFirst(newline + 1)
+                return Data(line)
             }
             searched = pending.count
             let chunk = handle.availableData  // blocks until data or end of file

@@ -140,11 +140,19 @@ public final class PDFDocument {
         if let list = poppler_page_get_text_attributes(page) {
             defer { poppler_page_free_text_attributes(list) }
             var node: UnsafeMutablePointer<GList>? = list
+            // Consecutive runs mostly share a font: decide boldness once per font name.
+            var boldByFont: [String: Bool] = [:]
             while let current = node {
                 if let data = current.pointee.data {
                     let attributes = data.assumingMemoryBound(to: PopplerTextAttributes.self).pointee
                     let name = attributes.font_name.map { String(cString: $0) } ?? ""
-                    let isBold = isBoldFace(name)
+                    let isBold: Bool
+                    if let known = boldByFont[name] {
+                        isBold = known
+                    } else {
+                        isBold = isBoldFace(name)
+                        boldByFont[name] = isBold
+                    }
                     let lo = max(Int(attributes.start_index), 0)
                     let hi = min(Int(attributes.end_index), scalars.count - 1)
                     if lo <= hi {

@@ -154,13 +154,25 @@ public struct HeadingDetector: Sendable {
     /// `3.1 Encoder`, `A.2 Proofs`, `4. Results` (a number, then a capitalized word); Poppler sometimes glues
     /// the number to the word (`6Results`), which `tidy` has already split.
     static func isNumberedHeading(_ text: String) -> Bool {
-        text.prefixMatch(of: #/(\d{1,2}(\.\d{1,2}){0,3}\.?|[A-Z](\.\d{1,2}){1,3}\.?) \p{Lu}\p{L}/#) != nil
+        // Only a digit, or a capital letter and a dot, can start a match: spare the regex everything else.
+        var bytes = text.utf8.makeIterator()
+        guard let first = bytes.next() else { return false }
+        let second = bytes.next()
+        guard isDigit(first) || (first >= 0x41 && first <= 0x5A && second == 0x2E) else { return false }
+        return text.prefixMatch(of: numberedHeading) != nil
     }
+
+    // Built once: a regex literal is parsed again each time its expression is evaluated.
+    nonisolated(unsafe) private static let numberedHeading =
+        #/(\d{1,2}(\.\d{1,2}){0,3}\.?|[A-Z](\.\d{1,2}){1,3}\.?) \p{Lu}\p{L}/#
+    nonisolated(unsafe) private static let gluedNumber = #/(\d{1,2}(\.\d{1,2}){0,3})(\p{Lu}\p{Ll})/#
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
     /// Collapses white space and separates a section number glued to its title (`6Results` → `6 Results`).
     static func tidy(_ text: String) -> String {
         var collapsed = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        if let match = collapsed.prefixMatch(of: #/(\d{1,2}(\.\d{1,2}){0,3})(\p{Lu}\p{Ll})/#) {
+        if let first = collapsed.utf8.first, isDigit(first), let match = collapsed.prefixMatch(of: gluedNumber) {
             let numberEnd = match.output.1.endIndex
             collapsed.insert(" ", at: numberEnd)
         }

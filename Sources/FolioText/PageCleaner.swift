@@ -109,6 +109,7 @@ public struct PageCleaner: Sendable {
 
     /// The number of a line that is only a page number (`12`, `- 12 -`, `Page 12`, `12 of 30`).
     static func pageNumber(_ line: String) -> Int? {
+        guard line.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return nil }  // Int() needs a digit
         var words = line.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" || $0 == "–" || $0 == "—" })
         if words.first == "page" { words.removeFirst() }
         if words.count == 3, words[1] == "of", Int(words[2]) != nil { words.removeLast(2) }
@@ -118,9 +119,29 @@ public struct PageCleaner: Sendable {
 
     /// A line that is only an arXiv identifier stamp: `arXiv:1706.03762v7 [cs.CL] 2 Aug 2023`.
     static func isArXivStamp(_ line: String) -> Bool {
+        // Most lines have no "arXiv:" at all: a byte search spares them Foundation's trimming and the regex.
+        guard line.utf8.count >= 20, Self.containsArXivMarker(line.utf8) else { return false }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("arXiv:"), trimmed.count < 60 else { return false }
-        return trimmed.wholeMatch(of: #/arXiv:\d{4}\.\d{4,5}(v\d+)?\s*\[[^\]]{2,20}\]\s*\d{1,2}\s*[A-Za-z]{3,9}\.?\s*\d{4}/#) != nil
+        return trimmed.wholeMatch(of: arXivStamp) != nil
+    }
+
+    /// Built once: a regex literal is parsed again each time its expression is evaluated.
+    nonisolated(unsafe) private static let arXivStamp =
+        #/arXiv:\d{4}\.\d{4,5}(v\d+)?\s*\[[^\]]{2,20}\]\s*\d{1,2}\s*[A-Za-z]{3,9}\.?\s*\d{4}/#
+
+    private static func containsArXivMarker(_ bytes: String.UTF8View) -> Bool {
+        let marker = Array("arXiv:".utf8)
+        var matched = 0
+        for byte in bytes {
+            if byte == marker[matched] {
+                matched += 1
+                if matched == marker.count { return true }
+            } else {
+                matched = byte == marker[0] ? 1 : 0
+            }
+        }
+        return false
     }
 }
 

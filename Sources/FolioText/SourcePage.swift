@@ -26,7 +26,10 @@ public struct SourcePage: Sendable, Equatable {
 
     /// Splits a page's text at `\n`, pairing each line with its style when `styles` has one per line.
     public init(number: Int, text: String, styles: [(fontSize: Float, isBold: Bool)] = []) {
-        let parts = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the byte (fast) unless a "\r\n", one Character, must stay unsplit as in `split(separator:)`.
+        let parts: [Substring] = text.utf8.contains(0x0D)
+            ? text.split(separator: "\n", omittingEmptySubsequences: false)
+            : text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { Substring($0) }
         let styled = styles.count == parts.count
         self.number = number
         self.lines = parts.enumerated().map { index, part in

@@ -33,7 +33,7 @@ public struct TextNormalizer: Sendable {
         output.reserveCapacity(rawLines.reduce(0) { $0 + $1.utf8.count + 1 })
         var pendingHyphenWord: String? = nil
         for raw in rawLines {
-            let line = Self.foldCompatibilityForms(raw).trimmingCharacters(in: .whitespaces)
+            let line = Self.trimmingBlanks(Self.foldCompatibilityForms(raw))
             if line.isEmpty { continue }
             if let prefix = pendingHyphenWord {
                 let firstWord = String(line.prefix(while: { $0.isLetter }))
@@ -46,7 +46,8 @@ public struct TextNormalizer: Sendable {
                 if !output.isEmpty { output += " " }
                 output += line
             }
-            if line.count >= 2, line.last == "-" {
+            // `line.utf8.last == "-"` is `line.last == "-"` (a hyphen never joins the character before it).
+            if line.utf8.last == 0x2D, line.utf8.count >= 2, !line.dropFirst().isEmpty {
                 let beforeHyphen = line.dropLast()
                 let word = String(beforeHyphen.reversed().prefix(while: { $0.isLetter }).reversed())
                 if let last = beforeHyphen.last, last.isLowercase, !word.isEmpty {
@@ -85,27 +86,40 @@ public struct TextNormalizer: Sendable {
     private static let foldCache = FoldCache()
 
     static func collapseWhitespace(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var lastWasSpace = true
         for scalar in text.unicodeScalars {
             if scalar.value > 0x20 && scalar.value < 0x7F {  // printable ASCII: most of the text
-                out.unicodeScalars.append(scalar)
+                out.append(UInt8(scalar.value))
                 lastWasSpace = false
                 continue
             }
             let category = scalar.properties.generalCategory
             if scalar.value <= 0x20 || scalar.properties.isWhitespace || category == .control || category == .format
                 || category == .privateUse || category == .unassigned || scalar == "\u{FFFD}" {
-                if !lastWasSpace { out.unicodeScalars.append(" ") }
+                if !lastWasSpace { out.append(0x20) }
                 lastWasSpace = true
             } else {
-                out.unicodeScalars.append(scalar)
+                UTF8.encode(scalar) { out.append($0) }
                 lastWasSpace = false
             }
         }
-        if out.last == " " { out.removeLast() }
-        return out
+        if out.last == 0x20 { out.removeLast() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)` (tab and the space separators) without a Foundation round trip.
+    static func trimmingBlanks(_ text: String) -> String {
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == " " || scalar == "\t" || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, isBlank(first) || isBlank(last) else { return text }
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, isBlank(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isBlank(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
     }
 
     /// Share of a text's visible characters that are letters or digits: low for pages of control characters,
