@@ -46,6 +46,21 @@ struct BertModel: Sendable {
 
     var configuration: BertConfiguration { weights.configuration }
 
+    /// Output columns per `sgemm` call that let OpenBLAS skip packing the weight, or nil for larger batches.
+    ///
+    /// For a handful of rows (a query of a dozen tokens) a linear layer costs OpenBLAS more in copying the whole
+    /// weight into its packed panels than in multiplying. Its AVX-512 kernels (SkylakeX/Cooperlake cores) have a
+    /// small-matrix path that reads the operands in place, taken for this layout (`Wᵀ`-times-activations in
+    /// column-major terms) when the product has at most 10⁶ multiply-adds and at most 1,200 outputs. Splitting
+    /// the weight into column blocks within those limits takes that path; other cores ignore the split (same
+    /// result, a few more calls). Blocks are whole 16-column panels.
+    static func unpackedBlock(rows: Int, k: Int) -> Int? {
+        guard rows > 0, k >= 32 else { return nil }
+        let byOutputs = 1200 / rows, byWork = 1_000_000 / (rows * k)
+        let block = min(byOutputs, byWork) / 16 * 16
+        return block >= 16 ? block : nil
+    }
+
     /// Encodes a batch into mean-pooled, L2-normalized sentence vectors.
     ///
     /// - Parameters:
@@ -103,6 +118,21 @@ struct BertModel: Sendable {
         /// the batch.
         func linear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+            if let block = Self.unpackedBlock(rows: m, k: k), block < n {
+                // A few rows (a query): see `unpackedBlock`. Blocks of output columns, shared by the threads.
+                let blocks = (n + block - 1) / block
+                let run = { (index: Int) in
+                    let first = index * block, count = min(block, n - first)
+                    BLAS.sgemm(transposeB: true, m: m, n: count, k: k, a: a, lda: lda, b: b + first * k, ldb: k,
+                               beta: beta, c: c + first, ldc: ldc)
+                }
+                if threads > 1 {
+                    DispatchQueue.concurrentPerform(iterations: blocks, execute: run)
+                } else {
+                    for index in 0 ..< blocks { run(index) }
+                }
+                return
+            }
             guard threads > 1 else {
                 BLAS.sgemm(transposeB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: k, beta: beta, c: c, ldc: ldc)
                 return
