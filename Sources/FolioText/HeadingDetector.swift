@@ -32,8 +32,12 @@ public struct DocumentStructure: Sendable, Equatable {
 /// The body size is the font size carrying most characters. A heading is a group of up to three consecutive
 /// lines set larger than the body (by `largeRatio`) or in bold, that is short and
 /// - starts with a section number (`3`, `3.1`, `A.2`) followed by a capitalized title, or
-/// - is unnumbered (`Abstract`, `References`) but set in the same size as the document's numbered headings.
-/// Bold text alone without a number (table cells, run-in paragraph labels) is not a heading.
+/// - is unnumbered (`Abstract`, `References`) but set in the same size as the document's numbered headings, or
+/// - carries an appendix letter (`C Qualitative Analysis`) and is set larger than the body, in the size of the
+///   numbered headings.
+/// Bold text alone without a number (table cells, run-in paragraph labels) is not a heading. A lone letter is not
+/// a number on its own (`A Simple Baseline` may be a bold label in body size), so it needs the headings' larger
+/// typography too.
 public struct HeadingDetector: Sendable {
     public var largeRatio: Float
     public var maximumWords: Int
@@ -87,6 +91,9 @@ public struct HeadingDetector: Sendable {
         func accepted(_ group: Group) -> Bool {
             guard isHeadingShaped(group.text) else { return false }
             if group.numbered { return true }
+            if Self.isLetteredHeading(group.text) {
+                return group.size > body + 0.25 && numberedSizes.contains { abs($0 - group.size) <= 0.25 }
+            }
             guard group.size >= body * largeRatio, let first = group.text.first, first.isUppercase,
                   group.text.split(separator: " ").count <= 6 else { return false }
             return numberedSizes.contains { abs($0 - group.size) <= 0.25 }
@@ -155,6 +162,12 @@ public struct HeadingDetector: Sendable {
     /// the number to the word (`6Results`), which `tidy` has already split.
     static func isNumberedHeading(_ text: String) -> Bool {
         text.prefixMatch(of: #/(\d{1,2}(\.\d{1,2}){0,3}\.?|[A-Z](\.\d{1,2}){1,3}\.?) \p{Lu}\p{L}/#) != nil
+    }
+
+    /// `C Qualitative Analysis`: an appendix letter, then a capitalized title of at least two words (one word
+    /// after a lone `A` is too often an article and a name).
+    static func isLetteredHeading(_ text: String) -> Bool {
+        text.wholeMatch(of: #/[A-Z]\.? \p{Lu}\p{L}*( \S+)+/#) != nil
     }
 
     /// Collapses white space and separates a section number glued to its title (`6Results` → `6 Results`).
