@@ -76,8 +76,11 @@ public struct HeadingDetector: Sendable {
                     guard isCandidate(page.lines[index], body: body) else { index += 1; continue }
                     let size = page.lines[index].fontSize
                     var end = index + 1
+                    // A line that carries its own section number starts the next heading (two columns' headings
+                    // can follow each other in reading order: `8.3. Diversity`, `8.1. Model capacity`).
                     while end < page.lines.count, end - index < 3, isCandidate(page.lines[end], body: body),
-                          abs(page.lines[end].fontSize - size) <= 0.3 {
+                          abs(page.lines[end].fontSize - size) <= 0.3,
+                          !Self.isNumberedHeading(Self.tidy(page.lines[end].text)) {
                         end += 1
                     }
                     let text = Self.tidy(page.lines[index..<end].map(\.text).joined(separator: " "))

@@ -96,6 +96,17 @@ struct HeadingTests {
         #expect(!lines.contains("Qualitative Analysis"))
     }
 
+    @Test("two numbered headings on consecutive lines stay two headings")
+    func consecutiveHeadings() {
+        let body = (1...8).map { styled("Plain body line number \($0) of running prose.") }
+        let pages = [SourcePage(number: 1, lines: [styled("1 Introduction", size: 12, bold: true)] + body
+                                + [styled("8.3. Diversity", size: 12, bold: true), styled("8.1. Model capacity", size: 12, bold: true)]
+                                + body)]
+        let structure = HeadingDetector().detect(pages)
+        #expect(structure.headings.map(\.text) == ["1 Introduction", "8.3. Diversity", "8.1. Model capacity"])
+        #expect(structure.blocks.last?.section == "8.1. Model capacity")
+    }
+
     @Test("no styles, no headings: the text is one block per page")
     func unstyled() {
         let pages = [SourcePage(number: 1, text: "1 Introduction\nSome text."), SourcePage(number: 2, text: "More text.")]
