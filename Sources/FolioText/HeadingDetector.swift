@@ -32,8 +32,12 @@ public struct DocumentStructure: Sendable, Equatable {
 /// The body size is the font size carrying most characters. A heading is a group of up to three consecutive
 /// lines set larger than the body (by `largeRatio`) or in bold, that is short and
 /// - starts with a section number (`3`, `3.1`, `A.2`) followed by a capitalized title, or
-/// - is unnumbered (`Abstract`, `References`) but set in the same size as the document's numbered headings.
-/// Bold text alone without a number (table cells, run-in paragraph labels) is not a heading.
+/// - is unnumbered (`Abstract`, `References`) but set in the same size as the document's numbered headings, or
+/// - carries an appendix letter (`C Qualitative Analysis`) and is set larger than the body, in the size of the
+///   numbered headings.
+/// Bold text alone without a number (table cells, run-in paragraph labels) is not a heading. A lone letter is not
+/// a number on its own (`A Simple Baseline` may be a bold label in body size), so it needs the headings' larger
+/// typography too.
 public struct HeadingDetector: Sendable {
     public var largeRatio: Float
     public var maximumWords: Int
@@ -72,8 +76,11 @@ public struct HeadingDetector: Sendable {
                     guard isCandidate(page.lines[index], body: body) else { index += 1; continue }
                     let size = page.lines[index].fontSize
                     var end = index + 1
+                    // A line that carries its own section number starts the next heading (two columns' headings
+                    // can follow each other in reading order: `8.3. Diversity`, `8.1. Model capacity`).
                     while end < page.lines.count, end - index < 3, isCandidate(page.lines[end], body: body),
-                          abs(page.lines[end].fontSize - size) <= 0.3 {
+                          abs(page.lines[end].fontSize - size) <= 0.3,
+                          !Self.isNumberedHeading(Self.tidy(page.lines[end].text)) {
                         end += 1
                     }
                     let text = Self.tidy(page.lines[index..<end].map(\.text).joined(separator: " "))
@@ -87,6 +94,9 @@ public struct HeadingDetector: Sendable {
         func accepted(_ group: Group) -> Bool {
             guard isHeadingShaped(group.text) else { return false }
             if group.numbered { return true }
+            if Self.isLetteredHeading(group.text) {
+                return group.size > body + 0.25 && numberedSizes.contains { abs($0 - group.size) <= 0.25 }
+            }
             guard group.size >= body * largeRatio, let first = group.text.first, first.isUppercase,
                   group.text.split(separator: " ").count <= 6 else { return false }
             return numberedSizes.contains { abs($0 - group.size) <= 0.25 }
@@ -165,9 +175,17 @@ public struct HeadingDetector: Sendable {
     // Built once: a regex literal is parsed again each time its expression is evaluated.
     nonisolated(unsafe) private static let numberedHeading =
         #/(\d{1,2}(\.\d{1,2}){0,3}\.?|[A-Z](\.\d{1,2}){1,3}\.?) \p{Lu}\p{L}/#
+    nonisolated(unsafe) private static let letteredHeading = #/[A-Z]\.? \p{Lu}\p{L}*( \S+)+/#
     nonisolated(unsafe) private static let gluedNumber = #/(\d{1,2}(\.\d{1,2}){0,3})(\p{Lu}\p{Ll})/#
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// `C Qualitative Analysis`: an appendix letter, then a capitalized title of at least two words (one word
+    /// after a lone `A` is too often an article and a name).
+    static func isLetteredHeading(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first >= 0x41 && first <= 0x5A else { return false }
+        return text.wholeMatch(of: letteredHeading) != nil
+    }
 
     /// Collapses white space and separates a section number glued to its title (`6Results` → `6 Results`).
     static func tidy(_ text: String) -> String {

@@ -84,6 +84,26 @@ struct ExtractionQualityTests {
         #expect(flat.contains(words(right.joined(separator: " ")).joined(separator: " ")), "\(text)")
     }
 
+    @Test("words of two flows on one baseline are not glued: a column gap starts a new line")
+    func flowsOnOneBaseline() throws {
+        // Words of one line stay on it.
+        let url = directory.appendingPathComponent("baseline.pdf")
+        try TestPDF.writeTwoColumns(left: ["Words of one ordinary line stay together"], right: [], to: url)
+        #expect(try PDFDocument(url: url).text(ofPage: 1).contains("Words of one ordinary line stay together"))
+        // GPT-2's page 8: Poppler puts the left column's section heading and the right column's last footnote
+        // words on one line ("Memorizationgave away the answer."); cairo's simple layouts do not reproduce it.
+        guard let corpus = TestPaths.corpus else { return }
+        let paper = corpus.appendingPathComponent("gpt2.pdf")
+        guard FileManager.default.fileExists(atPath: paper.path) else { return }
+        let page = try PDFDocument(url: paper).page(8)
+        let lines = page.text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(page.lineStyles.count == lines.count)
+        let heading = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "4. Generalization vs Memorization" },
+                                   "\(page.text.prefix(600))")
+        #expect(page.lineStyles[heading].isBold)
+        #expect(!page.text.contains("Memorizationgave"))
+    }
+
     @Test("corpus papers read page by page in pdftotext's reading order")
     func corpusReadingOrder() throws {
         guard let corpus = TestPaths.corpus else { return }

@@ -75,6 +75,38 @@ struct HeadingTests {
         #expect(!structure.blocks.flatMap(\.lines).contains("Encoder and Decoder Stacks"))
     }
 
+    @Test("appendix headings with a letter count when set like the numbered headings; bold lettered labels do not")
+    func appendixHeadings() {
+        // Headings a little larger than the body (11 vs 10, under `largeRatio`), as in ACL papers.
+        let body = (1...8).map { styled("Plain body line number \($0) of running prose.") }
+        let pages = [
+            SourcePage(number: 1, lines: [styled("1 Introduction", size: 11, bold: true)] + body
+                       + [styled("5.3", bold: true), styled("Qualitative Analysis", bold: true)] + body),
+            SourcePage(number: 2, lines: [styled("C", size: 11, bold: true), styled("Qualitative Analysis", size: 11, bold: true)]
+                       + body + [styled("A Simple Baseline", bold: true)] + body
+                       + [styled("B Results", size: 11, bold: true)] + body),
+        ]
+        let structure = HeadingDetector().detect(pages)
+        #expect(structure.headings.map(\.text) == ["1 Introduction", "5.3 Qualitative Analysis", "C Qualitative Analysis"])
+        #expect(structure.headings.map(\.page) == [1, 1, 2])
+        #expect(structure.blocks.last?.section == "C Qualitative Analysis")
+        // A lettered bold label in body size, and a letter with a one-word title, stay in the text.
+        let lines = structure.blocks.flatMap(\.lines)
+        #expect(lines.contains("A Simple Baseline") && lines.contains("B Results"))
+        #expect(!lines.contains("Qualitative Analysis"))
+    }
+
+    @Test("two numbered headings on consecutive lines stay two headings")
+    func consecutiveHeadings() {
+        let body = (1...8).map { styled("Plain body line number \($0) of running prose.") }
+        let pages = [SourcePage(number: 1, lines: [styled("1 Introduction", size: 12, bold: true)] + body
+                                + [styled("8.3. Diversity", size: 12, bold: true), styled("8.1. Model capacity", size: 12, bold: true)]
+                                + body)]
+        let structure = HeadingDetector().detect(pages)
+        #expect(structure.headings.map(\.text) == ["1 Introduction", "8.3. Diversity", "8.1. Model capacity"])
+        #expect(structure.blocks.last?.section == "8.1. Model capacity")
+    }
+
     @Test("no styles, no headings: the text is one block per page")
     func unstyled() {
         let pages = [SourcePage(number: 1, text: "1 Introduction\nSome text."), SourcePage(number: 2, text: "More text.")]
