@@ -1,3 +1,4 @@
+import CIntrinsics
 import Foundation
 
 /// Build and search parameters of an `HNSWIndex`, named as in the paper.
@@ -310,6 +311,16 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             return upper[Int(node)]! + (level &- 1) &* (1 &+ M)
         }
 
+        /// Asks for every cache line of `node`'s vector (a hint: it never faults or waits).
+        @inline(__always) func prefetchVector(_ node: UInt32) {
+            let row = UnsafeRawPointer(vector(node))
+            var offset = 0
+            while offset < dimension &* 4 {
+                folio_prefetch(row + offset)
+                offset &+= 64
+            }
+        }
+
         @inline(__always) func distance(_ q: UnsafePointer<Float>, _ node: UInt32) -> Float {
             -innerProduct(q, vector(node), dimension)
         }
@@ -451,10 +462,12 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             changed = false
             let list = readLinks(current, level: level, g: g, scratch: scratch, concurrent: concurrent)
             let n = Int(list[0])
+            if n > 0 { g.prefetchVector(list[1]) }
             var i = 1
             while i <= n {
                 let neighbor = list[i]
                 i &+= 1
+                if i <= n { g.prefetchVector(list[i]) }
                 let d = g.distance(q, neighbor)
                 if d < distance {
                     distance = d
@@ -500,16 +513,13 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         candidates.push(Candidate(distance: -entryDistance, node: entry))
         let exhaustive = !A.acceptsAll
         let batch = scratch.batch
-        var touched: UInt32 = 0
-        defer { scratch.touched = touched }
-        let touchBytes = g.dimension &* 4
         while !candidates.isEmpty {
             let current = candidates.pop()
             if -current.distance > lowerBound && (results.count == ef || !exhaustive) { break }
             let list = readLinks(current.node, level: level, g: g, scratch: scratch, concurrent: concurrent)
             let n = Int(list[0])
-            // Gather the unvisited neighbours and touch every cache line of their vectors before any distance, so
-            // all their memory misses overlap (hnswlib issues _mm_prefetch here; Swift has no prefetch intrinsic).
+            // Gather the unvisited neighbours, then compute their distances while the next one's vector is being
+            // prefetched, so its memory misses overlap this one's arithmetic (hnswlib's _mm_prefetch pattern).
             var m = 0
             var i = 1
             while i <= n {
@@ -520,20 +530,12 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                 batch[m] = neighbor
                 m &+= 1
             }
+            if m > 0 { g.prefetchVector(batch[0]) }
             var j = 0
-            while j < m {
-                let row = UnsafeRawPointer(g.vector(batch[j]))
-                var line = 0
-                while line < touchBytes {
-                    touched ^= row.load(fromByteOffset: line, as: UInt32.self)
-                    line &+= 64
-                }
-                j &+= 1
-            }
-            j = 0
             while j < m {
                 let neighbor = batch[j]
                 j &+= 1
+                if j < m { g.prefetchVector(batch[j]) }
                 let d = g.distance(q, neighbor)
                 if results.count < ef || d < lowerBound {
                     candidates.push(Candidate(distance: -d, node: neighbor))
@@ -544,6 +546,8 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                     if !results.isEmpty { lowerBound = results.top.distance }
                 }
             }
+            // The next node to expand is the closest candidate: start fetching its neighbour list.
+            if !candidates.isEmpty { folio_prefetch(UnsafeRawPointer(g.links(candidates.top.node, level: level))) }
         }
     }
 
