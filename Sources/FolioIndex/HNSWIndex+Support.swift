@@ -150,6 +150,8 @@ final class SearchScratch {
     var links: UnsafeMutablePointer<UInt32>
     /// Unvisited neighbours of the node being expanded.
     var batch: UnsafeMutablePointer<UInt32>
+    /// Sink for the portable build's cache-line touches, so the optimizer keeps them.
+    var touched: UInt32 = 0
 
     init(nodes: Int, maxDegree: Int) {
         visitedCapacity = max(nodes, 1024)

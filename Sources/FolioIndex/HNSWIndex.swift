@@ -321,6 +321,19 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             }
         }
 
+        /// Loads one word from every cache line of `node`'s vector, so the line is in cache when the distance
+        /// reads it; the caller keeps the result so the loads are not optimized away.
+        @inline(__always) func touchVector(_ node: UInt32) -> UInt32 {
+            let row = UnsafeRawPointer(vector(node))
+            var sink: UInt32 = 0
+            var offset = 0
+            while offset < dimension &* 4 {
+                sink ^= row.load(fromByteOffset: offset, as: UInt32.self)
+                offset &+= 64
+            }
+            return sink
+        }
+
         @inline(__always) func distance(_ q: UnsafePointer<Float>, _ node: UInt32) -> Float {
             -innerProduct(q, vector(node), dimension)
         }
@@ -513,13 +526,14 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         candidates.push(Candidate(distance: -entryDistance, node: entry))
         let exhaustive = !A.acceptsAll
         let batch = scratch.batch
+        var touched: UInt32 = 0
+        defer { scratch.touched = touched }
         while !candidates.isEmpty {
             let current = candidates.pop()
             if -current.distance > lowerBound && (results.count == ef || !exhaustive) { break }
             let list = readLinks(current.node, level: level, g: g, scratch: scratch, concurrent: concurrent)
             let n = Int(list[0])
-            // Gather the unvisited neighbours, then compute their distances while the next one's vector is being
-            // prefetched, so its memory misses overlap this one's arithmetic (hnswlib's _mm_prefetch pattern).
+            // Gather the unvisited neighbours first, so their memory misses can overlap.
             var m = 0
             var i = 1
             while i <= n {
@@ -530,12 +544,23 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                 batch[m] = neighbor
                 m &+= 1
             }
-            if m > 0 { g.prefetchVector(batch[0]) }
+            // With an FMA kernel (a 384-float distance in a few dozen cycles) the best overlap is hnswlib's: prefetch
+            // neighbour j + 1 while computing j. The portable SSE kernel is slow enough that loading every line of
+            // every neighbour up front measured about 10% faster than that (AVX-512 and AVX2 builds: 25% slower).
+            if FOLIO_TARGET_HAS_FMA != 0 {
+                if m > 0 { g.prefetchVector(batch[0]) }
+            } else {
+                var k = 0
+                while k < m {
+                    touched ^= g.touchVector(batch[k])
+                    k &+= 1
+                }
+            }
             var j = 0
             while j < m {
                 let neighbor = batch[j]
                 j &+= 1
-                if j < m { g.prefetchVector(batch[j]) }
+                if FOLIO_TARGET_HAS_FMA != 0 && j < m { g.prefetchVector(batch[j]) }
                 let d = g.distance(q, neighbor)
                 if results.count < ef || d < lowerBound {
                     candidates.push(Candidate(distance: -d, node: neighbor))
