@@ -1,3 +1,4 @@
+import CIntrinsics
 import Foundation
 
 /// Build and search parameters of an `HNSWIndex`, named as in the paper.
@@ -310,6 +311,29 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             return upper[Int(node)]! + (level &- 1) &* (1 &+ M)
         }
 
+        /// Asks for every cache line of `node`'s vector (a hint: it never faults or waits).
+        @inline(__always) func prefetchVector(_ node: UInt32) {
+            let row = UnsafeRawPointer(vector(node))
+            var offset = 0
+            while offset < dimension &* 4 {
+                folio_prefetch(row + offset)
+                offset &+= 64
+            }
+        }
+
+        /// Loads one word from every cache line of `node`'s vector, so the line is in cache when the distance
+        /// reads it; the caller keeps the result so the loads are not optimized away.
+        @inline(__always) func touchVector(_ node: UInt32) -> UInt32 {
+            let row = UnsafeRawPointer(vector(node))
+            var sink: UInt32 = 0
+            var offset = 0
+            while offset < dimension &* 4 {
+                sink ^= row.load(fromByteOffset: offset, as: UInt32.self)
+                offset &+= 64
+            }
+            return sink
+        }
+
         @inline(__always) func distance(_ q: UnsafePointer<Float>, _ node: UInt32) -> Float {
             -innerProduct(q, vector(node), dimension)
         }
@@ -451,10 +475,12 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             changed = false
             let list = readLinks(current, level: level, g: g, scratch: scratch, concurrent: concurrent)
             let n = Int(list[0])
+            if n > 0 { g.prefetchVector(list[1]) }
             var i = 1
             while i <= n {
                 let neighbor = list[i]
                 i &+= 1
+                if i <= n { g.prefetchVector(list[i]) }
                 let d = g.distance(q, neighbor)
                 if d < distance {
                     distance = d
@@ -502,14 +528,12 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         let batch = scratch.batch
         var touched: UInt32 = 0
         defer { scratch.touched = touched }
-        let touchBytes = g.dimension &* 4
         while !candidates.isEmpty {
             let current = candidates.pop()
             if -current.distance > lowerBound && (results.count == ef || !exhaustive) { break }
             let list = readLinks(current.node, level: level, g: g, scratch: scratch, concurrent: concurrent)
             let n = Int(list[0])
-            // Gather the unvisited neighbours and touch every cache line of their vectors before any distance, so
-            // all their memory misses overlap (hnswlib issues _mm_prefetch here; Swift has no prefetch intrinsic).
+            // Gather the unvisited neighbours first, so their memory misses can overlap.
             var m = 0
             var i = 1
             while i <= n {
@@ -520,20 +544,23 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                 batch[m] = neighbor
                 m &+= 1
             }
-            var j = 0
-            while j < m {
-                let row = UnsafeRawPointer(g.vector(batch[j]))
-                var line = 0
-                while line < touchBytes {
-                    touched ^= row.load(fromByteOffset: line, as: UInt32.self)
-                    line &+= 64
+            // With an FMA kernel (a 384-float distance in a few dozen cycles) the best overlap is hnswlib's: prefetch
+            // neighbour j + 1 while computing j. The portable SSE kernel is slow enough that loading every line of
+            // every neighbour up front measured about 10% faster than that (AVX-512 and AVX2 builds: 25% slower).
+            if FOLIO_TARGET_HAS_FMA != 0 {
+                if m > 0 { g.prefetchVector(batch[0]) }
+            } else {
+                var k = 0
+                while k < m {
+                    touched ^= g.touchVector(batch[k])
+                    k &+= 1
                 }
-                j &+= 1
             }
-            j = 0
+            var j = 0
             while j < m {
                 let neighbor = batch[j]
                 j &+= 1
+                if FOLIO_TARGET_HAS_FMA != 0 && j < m { g.prefetchVector(batch[j]) }
                 let d = g.distance(q, neighbor)
                 if results.count < ef || d < lowerBound {
                     candidates.push(Candidate(distance: -d, node: neighbor))
@@ -544,6 +571,8 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                     if !results.isEmpty { lowerBound = results.top.distance }
                 }
             }
+            // The next node to expand is the closest candidate: start fetching its neighbour list.
+            if !candidates.isEmpty { folio_prefetch(UnsafeRawPointer(g.links(candidates.top.node, level: level))) }
         }
     }
 
