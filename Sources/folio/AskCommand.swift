@@ -136,14 +136,17 @@ func printAnswer(_ answer: Answer, showChunks: Bool) {
         return
     }
     print("Sources:")
-    for citation in answer.citations {
-        let chunk = citation.chunk
-        print("  [\(citation.marker)] \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd)) \"\(chunk.title)\"")
-        if showChunks {
-            print("      chunk \(chunk.chunkID), \(chunk.tokenCount) tokens:")
-            print("      " + chunk.text)
-            print()
-        }
+    for citation in answer.citations { printSource(citation, showChunks: showChunks) }
+}
+
+/// One numbered source: document, pages and title; with `showChunks`, the chunk's id, token count and text too.
+func printSource(_ citation: Citation, showChunks: Bool) {
+    let chunk = citation.chunk
+    print("  [\(citation.marker)] \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd)) \"\(chunk.title)\"")
+    if showChunks {
+        print("      chunk \(chunk.chunkID), \(chunk.tokenCount) tokens:")
+        print("      " + chunk.text)
+        print()
     }
 }
 

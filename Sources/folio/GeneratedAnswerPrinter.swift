@@ -44,7 +44,7 @@ struct GeneratedAnswerPrinter {
             // Failed: the error line follows on stderr; the extractive answer is the answer.
             if let failure = generated.failure { Console.error("\(failure)") }
             Console.note("The extractive answer:")
-            printExtractive(generated.extractive)
+            printAnswer(generated.extractive, showChunks: showChunks)
             return
         }
         if streamed {
@@ -61,7 +61,7 @@ struct GeneratedAnswerPrinter {
             print("Warning: the generated answer cites none of the \(generated.prompt.sources.count) sources, so "
                   + "Folio cannot check it against your documents. The extractive answer:")
             print()
-            printExtractive(generated.extractive)
+            printAnswer(generated.extractive, showChunks: showChunks)
         } else {
             let unsupported = check.unsupported
             let cited = check.sentences.filter { $0.verdict != .uncited }.count
@@ -79,13 +79,13 @@ struct GeneratedAnswerPrinter {
             if uncited > 0 { print("  \(uncited) sentence(s) cite no source.") }
             print()
             print("Sources:")
-            for citation in generated.citations { printSource(citation) }
+            for citation in generated.citations { printSource(citation, showChunks: showChunks) }
             if !check.isGrounded {
                 print()
                 print("Warning: no sentence of the generated answer is supported by the source it cites. "
                       + "The extractive answer:")
                 print()
-                printExtractive(generated.extractive)
+                printAnswer(generated.extractive, showChunks: showChunks)
             }
         }
         var stats = "model \(completion.model ?? "?"): "
@@ -94,28 +94,6 @@ struct GeneratedAnswerPrinter {
         }
         stats += String(format: "%.1f s", completion.seconds)
         Console.note(stats)
-    }
-
-    private func printExtractive(_ answer: Answer) {
-        print(answer.text)
-        print()
-        if answer.abstained {
-            print("Closest passages:")
-            for result in answer.results.prefix(3) { printSource(Citation(result)) }
-            return
-        }
-        print("Sources:")
-        for citation in answer.citations { printSource(citation) }
-    }
-
-    private func printSource(_ citation: Citation) {
-        let chunk = citation.chunk
-        print("  [\(citation.marker)] \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd)) \"\(chunk.title)\"")
-        if showChunks {
-            print("      chunk \(chunk.chunkID), \(chunk.tokenCount) tokens:")
-            print("      " + chunk.text)
-            print()
-        }
     }
 
     private func format(_ value: Float) -> String { String(format: "%.2f", value) }
