@@ -2,12 +2,16 @@
 ///
 /// A sentence ends at `.`, `!` or `?` (optionally followed by closing quotes or brackets) when white space and
 /// then an uppercase letter, digit, bracket or quote follow, except after common abbreviations (`e.g.`, `et al.`,
-/// `Fig.`, `Eq.`, single initials) and inside numbers (`3.5`).
+/// `Fig.`, `Eq.`, single initials) and inside numbers (`3.5`). A list bullet after white space (`• item`) also
+/// starts a new sentence.
 public enum SentenceSplitter {
     static let abbreviations: Set<String> = [
         "e.g", "i.e", "al", "fig", "figs", "eq", "eqs", "sec", "vs", "cf", "etc", "resp", "approx", "no",
         "tab", "ref", "refs", "dr", "mr", "ms", "prof", "st", "vol", "pp", "ch", "dept", "univ", "inc", "jr",
     ]
+
+    /// List bullets (`•`, `◦`, `▪`, `‣`, `●`) that start an item.
+    static let bullets: Set<Character> = ["•", "◦", "▪", "‣", "●"]
 
     /// Character ranges (UTF-16 offsets would be fragile; these are `String.Index` ranges) of each sentence.
     public static func sentenceRanges(in text: String) -> [Range<String.Index>] {
@@ -16,6 +20,15 @@ public enum SentenceSplitter {
         var i = text.startIndex
         while i < text.endIndex {
             let ch = text[i]
+            if bullets.contains(ch), i > start, text[text.index(before: i)].isWhitespace {
+                // A list item starts a new sentence: a bulleted list has no full stops between its items.
+                var end = i
+                while end > start, text[text.index(before: end)].isWhitespace { end = text.index(before: end) }
+                if end > start { ranges.append(start..<end) }
+                start = i
+                i = text.index(after: i)
+                continue
+            }
             if ch == "." || ch == "!" || ch == "?" {
                 var end = text.index(after: i)
                 while end < text.endIndex, "\"'”’)]".contains(text[end]) { end = text.index(after: end) }

@@ -36,6 +36,16 @@ struct SentenceTests {
             "We use Adam (Kingma et al. 2014) with β1 = 0.9.", "See Fig. 2 for details!", "Is it 3.5 or 4?", "Yes.",
         ])
     }
+
+    @Test("a list bullet starts a new sentence; a bullet inside a word run does not")
+    func bullets() {
+        let text = "Key advantages. • A pre-trained model can be shared • LoRA makes training efficient ◦ no extra latency"
+        #expect(SentenceSplitter.split(text) == [
+            "Key advantages.", "• A pre-trained model can be shared", "• LoRA makes training efficient", "◦ no extra latency",
+        ])
+        #expect(SentenceSplitter.split("• only one item") == ["• only one item"])
+        #expect(SentenceSplitter.split("a•b stays whole") == ["a•b stays whole"])
+    }
 }
 
 @Suite("Chunking")
