@@ -126,10 +126,7 @@ struct IngestionTests {
         try TestPDF.write(pages: [TestPDF.wrap(String(repeating: "Kakapo parrots are flightless and nocturnal. ", count: 10))], to: source)
         let plain = root.appendingPathComponent("plain.pdf")
         #expect(tool("/usr/bin/qpdf", ["--object-streams=disable", source.path, plain.path]) == 0)
-        var bytes = [UInt8](try Data(contentsOf: plain))
-        let marker = Array("\nxref\n".utf8)
-        let start = try #require((0..<(bytes.count - marker.count)).last { Array(bytes[$0..<$0 + marker.count]) == marker })
-        for i in Self.xrefEntries(bytes, at: start) where (0x30...0x39).contains(bytes[i]) { bytes[i] = 0x78 }  // 'x': entries no longer parse
+        let bytes = try #require(TestPDF.breakingXrefEntries([UInt8](try Data(contentsOf: plain))))
         let input = root.appendingPathComponent("input")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         try Data(bytes).write(to: input.appendingPathComponent("repaired.pdf"))
@@ -324,16 +321,4 @@ struct IngestionTests {
 
 extension FolioBinary {
     init(url: URL) { self.url = url }
-}
-
-extension IngestionTests {
-    /// The byte range of the entries of the classic xref table starting at `start` (`\nxref\n0 N\n` then N
-    /// 20-byte entries): scribbling there breaks the table but not the trailer, so Poppler can rebuild it.
-    static func xrefEntries(_ bytes: [UInt8], at start: Int) -> Range<Int> {
-        var index = start + 6
-        var header = ""
-        while index < bytes.count, bytes[index] != 0x0A { header.append(Character(UnicodeScalar(bytes[index]))); index += 1 }
-        let count = Int(header.split(separator: " ").last ?? "0") ?? 0
-        return (index + 1)..<min(index + 1 + 20 * count, bytes.count)
-    }
 }

@@ -171,13 +171,8 @@ struct BadPDFTests {
         let qpdf = try #require(runTool("/usr/bin/qpdf", ["--object-streams=disable", "--compress-streams=n", good.path, plain.path]),
                                 "qpdf is not installed")
         #expect(qpdf.status == 0)
-        var bytes = [UInt8](try Data(contentsOf: plain))
-        let marker = Array("\nxref\n".utf8)
-        let start = try #require((0..<(bytes.count - marker.count)).last { Array(bytes[$0..<$0 + marker.count]) == marker })
         // Scribble over the offsets of every entry: Poppler must rebuild the table by scanning the file.
-        for i in Self.xrefEntries(bytes, at: start) where bytes[i] >= 0x30 && bytes[i] <= 0x39 {
-            bytes[i] = 0x78  // 'x': the entries no longer parse
-        }
+        let bytes = try #require(TestPDF.breakingXrefEntries([UInt8](try Data(contentsOf: plain))))
         let broken = directory.appendingPathComponent("broken-xref.pdf")
         try Data(bytes).write(to: broken)
         let checked = try #require(runTool("/usr/bin/qpdf", ["--check", broken.path]))
@@ -229,17 +224,5 @@ struct BadPDFTests {
         let document = try ExtractedDocument.extract(from: url)
         #expect(document.pages.count == 1000)
         #expect(document.pages[999].text.contains("page 1000"))
-    }
-}
-
-extension BadPDFTests {
-    /// The byte range of the entries of the classic xref table starting at `start` (`\nxref\n0 N\n` then N
-    /// 20-byte entries): scribbling there breaks the table but not the trailer, so Poppler can rebuild it.
-    static func xrefEntries(_ bytes: [UInt8], at start: Int) -> Range<Int> {
-        var index = start + 6
-        var header = ""
-        while index < bytes.count, bytes[index] != 0x0A { header.append(Character(UnicodeScalar(bytes[index]))); index += 1 }
-        let count = Int(header.split(separator: " ").last ?? "0") ?? 0
-        return (index + 1)..<min(index + 1 + 20 * count, bytes.count)
     }
 }

@@ -111,4 +111,24 @@ public enum TestPDF {
         if !line.isEmpty { lines.append(line) }
         return lines
     }
+
+    /// `bytes` of an uncompressed PDF (qpdf `--object-streams=disable`) with every digit of its last classic xref
+    /// table's entries overwritten by `x`: the table no longer parses but the trailer does, so Poppler must rebuild
+    /// the table by scanning the file. Nil when the file has no classic xref table.
+    public static func breakingXrefEntries(_ bytes: [UInt8]) -> [UInt8]? {
+        let marker = Array("\nxref\n".utf8)
+        guard bytes.count > marker.count,
+              let start = (0 ..< (bytes.count - marker.count)).last(where: { Array(bytes[$0 ..< $0 + marker.count]) == marker })
+        else { return nil }
+        // `\nxref\n0 N\n`, then N entries of 20 bytes.
+        var index = start + marker.count
+        var header = ""
+        while index < bytes.count, bytes[index] != 0x0A { header.append(Character(UnicodeScalar(bytes[index]))); index += 1 }
+        let count = Int(header.split(separator: " ").last ?? "0") ?? 0
+        var broken = bytes
+        for i in (index + 1) ..< min(index + 1 + 20 * count, bytes.count) where (0x30...0x39).contains(broken[i]) {
+            broken[i] = 0x78
+        }
+        return broken
+    }
 }
