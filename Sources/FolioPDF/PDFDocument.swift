@@ -131,20 +131,10 @@ public final class PDFDocument {
         guard !breaks.isEmpty else {
             return PageText(number: number, text: text, lineStyles: Self.lineStyles(scalars: scalars, size: size, bold: bold))
         }
-        var broken: [Unicode.Scalar] = [], brokenSize: [Float] = [], brokenBold: [Bool] = []
-        broken.reserveCapacity(scalars.count + breaks.count)
-        brokenSize.reserveCapacity(scalars.count + breaks.count)
-        brokenBold.reserveCapacity(scalars.count + breaks.count)
-        var nextBreak = 0
-        for (i, scalar) in scalars.enumerated() {
-            if nextBreak < breaks.count, breaks[nextBreak] == i {
-                broken.append("\n"); brokenSize.append(0); brokenBold.append(false)
-                nextBreak += 1
-            }
-            broken.append(scalar); brokenSize.append(size[i]); brokenBold.append(bold[i])
-        }
+        let broken = Self.inserting("\n", before: breaks, into: scalars)
         return PageText(number: number, text: String(String.UnicodeScalarView(broken)),
-                        lineStyles: Self.lineStyles(scalars: broken, size: brokenSize, bold: brokenBold))
+                        lineStyles: Self.lineStyles(scalars: broken, size: Self.inserting(0, before: breaks, into: size),
+                                                    bold: Self.inserting(false, before: breaks, into: bold)))
     }
 
     /// A new line starts where two neighbouring characters of one line are further apart than this many times
@@ -181,16 +171,23 @@ public final class PDFDocument {
 
     /// `scalars` with a `\n` inserted before each index of `breaks` (ascending).
     static func text(_ scalars: [Unicode.Scalar], breakingBefore breaks: [Int]) -> String {
-        var result = String.UnicodeScalarView()
+        String(String.UnicodeScalarView(inserting("\n", before: breaks, into: scalars)))
+    }
+
+    /// `values` with `filler` inserted before each index of `breaks` (ascending): the line breaks go into the
+    /// text and, in step, into each per-character array.
+    static func inserting<T>(_ filler: T, before breaks: [Int], into values: [T]) -> [T] {
+        var result: [T] = []
+        result.reserveCapacity(values.count + breaks.count)
         var nextBreak = 0
-        for (i, scalar) in scalars.enumerated() {
+        for (i, value) in values.enumerated() {
             if nextBreak < breaks.count, breaks[nextBreak] == i {
-                result.append("\n")
+                result.append(filler)
                 nextBreak += 1
             }
-            result.append(scalar)
+            result.append(value)
         }
-        return String(result)
+        return result
     }
 
     /// Every page's text, in order.

@@ -34,22 +34,23 @@ public struct HyphenationDictionary: Sendable {
             if line.utf8.allSatisfy({ $0 < 0x80 }) {
                 // ASCII (most lines): tokens are runs of letters and hyphens, lowercased byte by byte. Same
                 // result as the Character path below, several times faster.
+                // A finished token waits in `pending` until the next one shows it was not the line's last.
                 var pending: String? = nil
-                for byte in line.utf8 {
-                    let lower = byte | 0x20
-                    if (lower >= 0x61 && lower <= 0x7A) || byte == 0x2D {
-                        token.append(byte == 0x2D ? byte : lower)
-                    } else if !token.isEmpty {
-                        if let previous = pending { learn(previous, isLast: false) }
-                        pending = String(decoding: token, as: UTF8.self)
-                        token.removeAll(keepingCapacity: true)
-                    }
-                }
-                if !token.isEmpty {
+                func endToken() {
+                    guard !token.isEmpty else { return }
                     if let previous = pending { learn(previous, isLast: false) }
                     pending = String(decoding: token, as: UTF8.self)
                     token.removeAll(keepingCapacity: true)
                 }
+                for byte in line.utf8 {
+                    let lower = byte | 0x20
+                    if (lower >= 0x61 && lower <= 0x7A) || byte == 0x2D {
+                        token.append(byte == 0x2D ? byte : lower)
+                    } else {
+                        endToken()
+                    }
+                }
+                endToken()
                 if let last = pending { learn(last, isLast: true) }
                 continue
             }

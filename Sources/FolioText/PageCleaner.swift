@@ -119,9 +119,9 @@ public struct PageCleaner: Sendable {
 
     /// A line that is only an arXiv identifier stamp: `arXiv:1706.03762v7 [cs.CL] 2 Aug 2023`.
     static func isArXivStamp(_ line: String) -> Bool {
-        // Most lines have no "arXiv:" at all: a byte search spares them Foundation's trimming and the regex.
+        // Most lines have no "arXiv:" at all: a byte search spares them the trimming and the regex.
         guard line.utf8.count >= 20, Self.containsArXivMarker(line.utf8) else { return false }
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = TextNormalizer.trimmingBlanks(line)
         guard trimmed.hasPrefix("arXiv:"), trimmed.count < 60 else { return false }
         return trimmed.wholeMatch(of: arXivStamp) != nil
     }
