@@ -141,6 +141,10 @@ public final class PDFDocument {
     /// their height: a column gap, not a word space (justified prose stretches spaces to well under one height).
     static let flowGapRatio = 1.5
 
+    /// Two neighbouring characters whose baselines are further apart than this many heights are on different
+    /// lines (a superscript or subscript rises well under one height).
+    static let flowLineRatio = 1.5
+
     /// The indices of `scalars` (the text of `poppler_page_get_text`) that start a new flow inside a line.
     ///
     /// Poppler joins words of two flows that share a baseline into one line with nothing between them: a
@@ -163,8 +167,10 @@ public final class PDFDocument {
             if isBlank(before) || isBlank(here) { continue }
             let a = rectangles[i - 1], b = rectangles[i]
             let height = max(a.y2 - a.y1, b.y2 - b.y1, 1)
-            let sameLine = abs(a.y1 - b.y1) < height / 2
-            if sameLine && b.x1 - a.x2 > flowGapRatio * height { breaks.append(i) }
+            let rise = abs(a.y1 - b.y1)
+            if rise < height / 2 ? b.x1 - a.x2 > flowGapRatio * height : rise > flowLineRatio * height {
+                breaks.append(i)
+            }
         }
         return breaks
     }

@@ -84,7 +84,7 @@ struct ExtractionQualityTests {
         #expect(flat.contains(words(right.joined(separator: " ")).joined(separator: " ")), "\(text)")
     }
 
-    @Test("words of two flows on one baseline are not glued: a column gap starts a new line")
+    @Test("words of two flows are not glued: a column gap or a jump to another line starts a new line")
     func flowsOnOneBaseline() throws {
         // Words of one line stay on it.
         let url = directory.appendingPathComponent("baseline.pdf")
@@ -102,6 +102,12 @@ struct ExtractionQualityTests {
                                    "\(page.text.prefix(600))")
         #expect(page.lineStyles[heading].isBold)
         #expect(!page.text.contains("Memorizationgave"))
+        // Two flows on different lines glue the same way: a paragraph's last word and the first of a block placed
+        // after it ("data.For CoQA"), a table's cells one below the other ("1542M35.13").
+        #expect(page.text.contains("the training data.\nFor CoQA"), "\(page.text)")
+        #expect(try PDFDocument(url: paper).text(ofPage: 8) == page.text)
+        let table = try PDFDocument(url: paper).text(ofPage: 5)
+        #expect(table.contains("1542M\n35.13") && !table.contains("1542M35.13"), "\(table)")
     }
 
     @Test("corpus papers read page by page in pdftotext's reading order")
