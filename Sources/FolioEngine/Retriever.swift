@@ -219,13 +219,18 @@ public final class Retriever: @unchecked Sendable {
         }
         scored.sort { ($0.score, $1.record.rowID) > ($1.score, $0.record.rowID) }
 
-        // Near-duplicates (the same passage twice, e.g. a paper stored under two names) keep the better one.
+        // Near-duplicates (the same passage twice, e.g. a paper stored under two names) keep the better one, and
+        // so do neighbouring chunks of the same pages: they share a sentence and make the same citation, so the
+        // second would only push another page down the list.
         var kept: [RetrievedChunk] = []
         var keptWords: [Set<String>] = []
         for item in scored where kept.count < k {
             let duplicate = keptWords.contains { other in
                 let union = other.union(item.words).count
                 return union > 0 && Double(other.intersection(item.words).count) / Double(union) >= settings.duplicateOverlap
+            } || kept.contains { other in
+                other.chunk.documentID == item.record.documentID && abs(other.chunk.ordinal - item.record.ordinal) == 1
+                    && other.chunk.pageStart == item.record.pageStart && other.chunk.pageEnd == item.record.pageEnd
             }
             if duplicate { continue }
             kept.append(RetrievedChunk(rank: kept.count + 1, score: item.score, chunk: item.record,

@@ -19,6 +19,10 @@ struct RetrievalEndToEndTests {
             TestPDF.wrap(String(repeating: "General notes on laboratory safety and the handling of glassware in teaching labs. ", count: 12)),
             TestPDF.wrap("The Zorblax-7 coefficient was measured at 0.42 in every run of the experiment."),
         ], to: library.appendingPathComponent("lab.pdf"), title: "Lab Notes")
+        // One long page on one subject: several chunks, each overlapping its neighbour by a sentence.
+        let turbine = (1...40).map { "Turbine note \($0): the Quaxil turbine blade \($0 % 2 == 0 ? "flexes" : "bends") under load step \($0)." }
+        try TestPDF.write(pages: [TestPDF.wrap(turbine.joined(separator: " "))],
+                          to: library.appendingPathComponent("turbine.pdf"), title: "Turbine Log")
         let store = directory.appendingPathComponent("store").path
         #expect(try folio.run(["ingest", "--store", store, library.path]).status == 0)
 
@@ -40,6 +44,18 @@ struct RetrievalEndToEndTests {
         #expect(human.stdout.contains("lab.pdf p."), "\(human.stdout)")
         #expect(human.stdout.contains("The Zorblax-7 coefficient was measured at 0.42"), "\(human.stdout)")
         #expect(human.stdout.contains("dense 0.") && human.stdout.contains("lexical "), "\(human.stdout)")
+        // Neighbouring chunks of the same page are one citation: the better one stands for both.
+        let turbineChunks = try json(try folio.run(["chunks", "--store", store, "--doc", "turbine.pdf", "--json"]).stdout)
+        #expect(((turbineChunks["chunks"] as? [Any])?.count ?? 0) >= 3, "\(turbineChunks)")
+        let blades = try #require(try json(try folio.run(["search", "--store", store, "--json", "--k", "10",
+                                                            "Quaxil turbine blade under load"]).stdout)["results"] as? [[String: Any]])
+        let kept = blades.filter { $0["document"] as? String == "turbine.pdf" }.compactMap { result -> (Int, [Int])? in
+            guard let id = result["chunk_id"] as? String, let ordinal = id.split(separator: "-").last.flatMap({ Int($0) }),
+                  let pages = result["pages"] as? [Int] else { return nil }
+            return (ordinal, pages)
+        }
+        #expect(!kept.isEmpty)
+        for a in kept { for b in kept where b.0 == a.0 + 1 { #expect(a.1 != b.1, "\(kept)") } }
         let bad = try folio.run(["search", "--store", store, "--mode", "sparse", "x"])
         #expect(bad.status != 0)
 
