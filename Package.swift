@@ -31,6 +31,8 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         // Header only (no library): the prefetch hint and target-feature flags FolioIndex's hot loops need.
         .systemLibrary(name: "CIntrinsics"),
+        // Header only: AVX2 + FMA softmax and GELU kernels, picked at run time, imported only by FolioTensor.
+        .systemLibrary(name: "CVectorKernels"),
 
         // Leaves.
         .target(name: "FolioTokenizer"),
@@ -40,7 +42,7 @@ let package = Package(
         // 16 lanes. The default build runs on any x86-64 (SSE2).
         .target(name: "FolioIndex", dependencies: ["CIntrinsics"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + targetCPUFlags),
-        .target(name: "FolioTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "FolioTensor", dependencies: ["COpenBLAS", "CVectorKernels"]),
         .target(name: "FolioPDF", dependencies: ["CPoppler"]),
         .target(name: "FolioText"),
         .target(name: "FolioEncoder", dependencies: ["FolioTensor", "FolioTokenizer"]),

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// The row-wise kernels a BERT encoder needs around its matrix multiplies, on row-major float matrices.
 ///
 /// They work in place on raw pointers so a forward pass reuses one set of buffers; every loop runs eight lanes at a
@@ -6,6 +8,19 @@ public enum Kernels {
     /// The lane vector every kernel works in.
     public typealias Vector = VectorMath.Vector
     private static let width = Vector.scalarCount
+
+    /// Which implementation of the softmax and GELU kernels runs.
+    public enum Path: Sendable, CaseIterable {
+        /// Swift SIMD, for any CPU (the default build targets plain x86-64: SSE2, no FMA).
+        case portable
+        /// C with AVX2 and FMA (`CVectorKernels`), on CPUs that have them.
+        case avx2FMA
+
+        /// The fastest path this CPU runs.
+        public static let best: Path = folio_cpu_has_avx2_fma() != 0 ? .avx2FMA : .portable
+        /// The paths this CPU can run.
+        public static var available: [Path] { best == .avx2FMA ? [.portable, .avx2FMA] : [.portable] }
+    }
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> Vector {
@@ -60,8 +75,13 @@ public enum Kernels {
     /// - Parameters:
     ///   - x: `[rows, columns]`, contiguous.
     ///   - bias: `[columns]`.
+    ///   - path: the implementation (tests compare them).
     public static func addBiasGELU(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                                   bias: UnsafePointer<Float>) {
+                                   bias: UnsafePointer<Float>, path: Path = .best) {
+        if path == .avx2FMA {
+            folio_add_bias_gelu_avx2(x, rows, columns, bias)
+            return
+        }
         for r in 0 ..< rows {
             let row = x + r * columns
             var j = 0
@@ -153,9 +173,14 @@ public enum Kernels {
     /// - Parameters:
     ///   - x: `[rows, rowStride]`, of which the first `columns` of each row take part.
     ///   - inverseSums: `[rows]`.
+    ///   - path: the implementation (tests compare them).
     public static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int,
-                                        inverseSums: UnsafeMutablePointer<Float>) {
+                                        inverseSums: UnsafeMutablePointer<Float>, path: Path = .best) {
         precondition(columns > 0, "softmax over zero columns")
+        if path == .avx2FMA {
+            folio_exponentiate_rows_avx2(x, rows, columns, rowStride, inverseSums)
+            return
+        }
         for r in 0 ..< rows {
             let row = x + r * rowStride
             var maxVector = Vector(repeating: -.infinity)

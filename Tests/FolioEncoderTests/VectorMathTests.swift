@@ -35,6 +35,51 @@ struct VectorMathTests {
         #expect(VectorMath.gelu(20) == 20)
     }
 
+    @Test("every kernel path matches libm: exp rows within 2 ulp, GELU within 1e-6, tails and spare columns kept",
+          arguments: Kernels.Path.available)
+    func kernelPaths(_ path: Kernels.Path) {
+        // Rows of every length from 1 to 40 (whole vectors and tails), in a stride with two spare columns.
+        for columns in 1 ... 40 {
+            let stride = columns + 2, rows = 3
+            var values = (0 ..< rows * stride).map { Float(($0 * 7919) % 2003) * 0.043 - 86 }
+            let original = values
+            var inverseSums = [Float](repeating: 0, count: rows)
+            values.withUnsafeMutableBufferPointer { x in
+                inverseSums.withUnsafeMutableBufferPointer { sums in
+                    Kernels.exponentiateRows(x.baseAddress!, rows: rows, columns: columns, rowStride: stride,
+                                             inverseSums: sums.baseAddress!, path: path)
+                }
+            }
+            for r in 0 ..< rows {
+                let row = original[r * stride ..< r * stride + columns]
+                let top = row.max()!
+                var sum: Double = 0
+                for (j, v) in row.enumerated() {
+                    let expected = expf(v - top)
+                    sum += Double(expected)
+                    let got = values[r * stride + j]
+                    #expect(abs(got - expected) <= 2 * max(expected.ulp, Float.leastNormalMagnitude),
+                            "\(path) columns \(columns): exp(\(v - top)) = \(got), libm \(expected)")
+                }
+                #expect(abs(Double(inverseSums[r]) * sum - 1) < 1e-5, "\(path) columns \(columns)")
+                #expect(values[r * stride + columns] == original[r * stride + columns], "spare columns untouched")
+                #expect(values[r * stride + columns + 1] == original[r * stride + columns + 1])
+            }
+
+            var activations = (0 ..< rows * columns).map { Float(($0 * 613) % 997) * 0.025 - 12.5 }
+            let bias = (0 ..< columns).map { Float($0) * 0.01 - 0.2 }
+            let before = activations
+            activations.withUnsafeMutableBufferPointer {
+                Kernels.addBiasGELU($0.baseAddress!, rows: rows, columns: columns, bias: bias, path: path)
+            }
+            for i in 0 ..< rows * columns {
+                let x = before[i] + bias[i % columns]
+                let expected = 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_52))
+                #expect(abs(activations[i] - expected) <= 1e-6, "\(path) columns \(columns): gelu(\(x))")
+            }
+        }
+    }
+
     @Test("softmax rows sum to one and ignore the stride's spare columns")
     func softmax() {
         var values: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -5, 99]
