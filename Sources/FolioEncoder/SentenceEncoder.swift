@@ -16,8 +16,8 @@ public final class SentenceEncoder: @unchecked Sendable {
     public let configuration: BertConfiguration
     /// How many batches run at once.
     public let threadCount: Int
-    private let model: BertModel
-    private let maxLength: Int
+    let model: BertModel
+    let maxLength: Int
 
     /// Loads a sentence-transformers BERT model folder: `config.json`, `vocab.txt`, `model.safetensors`, and, when
     /// present, `sentence_bert_config.json` (for `max_seq_length`) and `1_Pooling/config.json` (must be mean pooling).

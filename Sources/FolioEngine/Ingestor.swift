@@ -77,7 +77,8 @@ public struct IngestOptions: Sendable {
 }
 
 /// Turns PDFs into stored, embedded chunks: hash → extract and chunk (worker processes, in parallel) → embed
-/// (this process; the encoder uses every core) → store (one transaction per document).
+/// (this process; the encoder uses every core, document after document without a pause) → store (one transaction
+/// per document, while the next document is embedded).
 public struct Ingestor {
     let store: FolioStore
     let encoder: SentenceEncoder
@@ -176,15 +177,22 @@ public struct Ingestor {
         var done = files.count - pending.count
         let pipeline = ExtractionPipeline(files: pending.map { files[$0.index] }, jobs: jobs,
                                           password: options.password, extractor: extractor)
-        for (position, result) in pipeline {
-            let (index, sha, previous) = pending[position]
-            let file = files[index]
+        // Documents are embedded back to back by one set of encoder threads; each is stored (its own
+        // transaction) as soon as its vectors are ready, while the next one is being embedded.
+        encoder.embedSeries(pipeline, texts: { _, result in
+            if case .prepared(let prepared) = result { return prepared.chunks.map(\.embeddingText) }
+            return []
+        }, started: { position, _ in
+            let file = files[pending[position].index]
             progress?(IngestProgress(completed: done, total: files.count, currentFile: file.lastPathComponent,
                                      phase: "embedding"))
-            let outcome = store(result, file: file, sha256: sha, previous: previous, warnings: &report.warnings)
-            outcomes[index] = outcome
+        }, handle: { item, vectors in
+            let (position, result) = item
+            let (index, sha, previous) = pending[position]
+            outcomes[index] = store(result, vectors: vectors, file: files[index], sha256: sha, previous: previous,
+                                    warnings: &report.warnings)
             done += 1
-        }
+        })
         report.outcomes = outcomes.compactMap { $0 }
         progress?(IngestProgress(completed: files.count, total: files.count, currentFile: "", phase: "done"))
         return report
@@ -235,8 +243,8 @@ public struct Ingestor {
         }
     }
 
-    /// Embeds and stores one extracted document in one transaction (replacing `previous` in it).
-    func store(_ result: ExtractionResult, file: URL, sha256: String, previous: Int64?,
+    /// Stores one extracted document and its chunks' vectors in one transaction (replacing `previous` in it).
+    func store(_ result: ExtractionResult, vectors: [[Float]], file: URL, sha256: String, previous: Int64?,
                warnings: inout [String]) -> IngestOutcome {
         let path = file.path
         switch result {
@@ -247,7 +255,6 @@ public struct Ingestor {
                 return .skipped(path: path, message: FolioEngineError.noTextLayer(path: path).description)
             }
             warnings += prepared.warnings
-            let vectors = encoder.embed(prepared.chunks.map(\.embeddingText))
             let chunks = zip(prepared.chunks, vectors).map { chunk, vector in
                 NewChunk(ordinal: chunk.chunk.ordinal, pageStart: chunk.chunk.pageStart, pageEnd: chunk.chunk.pageEnd,
                          section: chunk.chunk.section, text: chunk.chunk.text, tokenCount: chunk.chunk.tokenCount,

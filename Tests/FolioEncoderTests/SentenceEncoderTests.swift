@@ -61,6 +61,27 @@ struct SentenceEncoderTests {
         #expect(encoder.embed(tokenIDs: []).isEmpty)
     }
 
+    @Test("a series of documents embeds as each alone: in order, empty ones included, vectors unchanged")
+    func series() throws {
+        let sentences = try Fixtures.loadSentences()
+        let encoder = try Fixtures.encoder.get()
+        let documents: [[ReferenceSentence]] = [Array(sentences[0 ..< 20]), [], Array(sentences[20 ..< 23]),
+                                                 Array(sentences[23...])]
+        var started: [Int] = [], handled: [Int] = []
+        encoder.embedSeries(Array(documents.enumerated()), batchSize: 4, texts: { $0.element.map(\.text) },
+                            started: { started.append($0.offset) }, handle: { item, vectors in
+            handled.append(item.offset)
+            #expect(started.contains(item.offset))
+            #expect(vectors.count == item.element.count)
+            for (vector, sentence) in zip(vectors, item.element) {
+                #expect(cosine(vector, sentence.embedding) >= 0.9999, "\(sentence.testDescription)")
+                #expect(maxAbsDifference(vector, encoder.embed(sentence.text)) <= 1e-6, "\(sentence.testDescription)")
+            }
+        })
+        #expect(started == [0, 1, 2, 3] && handled == [0, 1, 2, 3])
+        encoder.embedSeries([[String]](), texts: { $0 }, handle: { _, _ in Issue.record("nothing to handle") })
+    }
+
     @Test("every thread count and batch size matches the reference",
           arguments: [1, 3], [1, 4, 64])
     func threadsAndBatchSizes(threads: Int, batchSize: Int) throws {
