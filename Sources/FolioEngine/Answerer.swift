@@ -102,6 +102,8 @@ public struct Answerer: Sendable {
             let passage = LexicalScorer.Passage(result.chunk.text)
             for (position, sentence) in passage.sentences.enumerated() where sentence.count >= 12 {
                 var score = scorer.windowScore(passage.stems[position]) - rankPenalty * Double(resultIndex)
+                // A chart's labels only answer when nothing else can.
+                if Self.holdsAxisTicks(sentence) { score -= 1 }
                 if wantsNumber, TextMatch.words(sentence).contains(where: { word in
                     word.contains(where: \.isNumber) && !questionWords.contains(word)
                 }) {
@@ -128,7 +130,7 @@ public struct Answerer: Sendable {
         for offset in 0 ..< followingSentences where chosen.count < maxSentences {
             let position = top.position + 1 + offset
             if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == position }) {
-                chosen.append(next)
+                if !Self.holdsAxisTicks(next.text) { chosen.append(next) }
             } else if position >= topPassage.sentences.count, position - topPassage.sentences.count < continued.count {
                 continuation.append(Candidate(resultIndex: top.resultIndex, position: position,
                                               text: continued[position - topPassage.sentences.count], score: top.score))
@@ -150,6 +152,29 @@ public struct Answerer: Sendable {
         let citations = markers.map { Citation(marker: $0 + 1, chunk: annotated[$0].chunk) }
         return Answer(question: question, text: text, abstained: false, citations: citations, results: annotated,
                       confidence: confidence)
+    }
+
+    /// Whether `sentence` holds a chart's axis labels: four or more bare numbers in a row, evenly spaced
+    /// (`200 400 600 800 1,000`, `3 2 1 0`). Poppler reads a figure's text into the page like prose; such a
+    /// "sentence" matches many question words (axis titles, legend) but answers nothing. A table row's numbers
+    /// are not evenly spaced, so tables stay candidates.
+    static func holdsAxisTicks(_ sentence: String) -> Bool {
+        var run: [Double] = []
+        for token in sentence.split(whereSeparator: \.isWhitespace) {
+            guard let value = Double(token.replacingOccurrences(of: ",", with: "")), value.isFinite else {
+                run = []
+                continue
+            }
+            run.append(value)
+            if run.count > 4 { run.removeFirst() }
+            if run.count == 4 {
+                let step = run[1] - run[0]
+                if step != 0, zip(run.dropFirst(), run.dropFirst(2)).allSatisfy({ abs(($1 - $0) - step) <= 1e-9 * max(1, abs(step)) }) {
+                    return true
+                }
+            }
+        }
+        return false
     }
 
     /// Whether the question asks for a quantity ("how many …", "what accuracy …"), so sentences with numbers

@@ -84,4 +84,33 @@ struct LexicalRetrievalTests {
     func quantity(question: String, expected: Bool) {
         #expect(Answerer.asksForQuantity(question) == expected)
     }
+
+    @Test("a chart's axis labels are not answer sentences; table rows and prose with numbers are", arguments: [
+        ("MNLI Dev Accuracy 84 82 80 78 BERTBASE (Masked LM) 76 200 400 600 800 1,000 Pre-training Steps", true),
+        ("ResNet-56 ResNet-110 3 2 1 0 20 40 60 80 std Table 7.", true),
+        ("0.5 1.0 1.5 2.0 iterations (x1e4)", true),
+        ("Finetuned Transformer LM (ours) 86.5 62.9 57.4 59.0", false),
+        ("The base model has 6 layers, 8 heads, 512 dimensions and 2048 inner units.", false),
+        ("We trained for 100 200 steps", false),
+    ])
+    func axisTicks(sentence: String, expected: Bool) {
+        #expect(Answerer.holdsAxisTicks(sentence) == expected)
+    }
+
+    @Test("an answer skips a figure's axis labels that match the question's words")
+    func answerSkipsAxisLabels() throws {
+        let (store, directory) = try makeStore([
+            ("bert.pdf", "BERT MNLI accuracy gain 84 82 80 78 pre-training steps 200 400 600 800 1,000 1M 500k steps in thousands. "
+                + "The model gains almost 1.0% MNLI accuracy with 1M steps."),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let question = "How much MNLI accuracy did BERT gain with 1M pre-training steps rather than 500k?"
+        let scorer = try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: ["bert.pdf"])
+        let chunk = try #require(try store.chunks(documentIDs: store.documents().map(\.id)).first)
+        let result = RetrievedChunk(rank: 1, score: 1, chunk: chunk, coverage: 1)
+        let answer = Answerer().answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
+        #expect(!answer.abstained)
+        #expect(answer.text.hasPrefix("The model gains almost 1.0% MNLI accuracy"), "\(answer.text)")
+        #expect(!answer.text.contains("200 400"), "\(answer.text)")
+    }
 }
