@@ -86,7 +86,7 @@ struct EmbedBenchmark: ParsableCommand {
         var cpuTimes: [Double] = []
         for _ in 0 ..< runs {
             let cpuBefore = Self.processCPUSeconds()
-            times.append(Bench.time { _ = embedAll() })
+            times.append(Bench.time { embedAll() })
             cpuTimes.append(Self.processCPUSeconds() - cpuBefore)
         }
         let seconds = Bench.median(times)
