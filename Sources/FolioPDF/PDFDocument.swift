@@ -124,35 +124,44 @@ public final class PDFDocument {
         let text = String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self)
         let scalars = Array(text.unicodeScalars)
         let breaks = Self.flowBreaks(of: page, scalars: scalars)
+        let positions = breaks.map(\.index)
+        let broken = breaks.isEmpty ? scalars : Self.inserting(breaks.map(\.separator), before: positions, into: scalars)
         guard styles else {
-            return PageText(number: number, text: breaks.isEmpty ? text : Self.text(scalars, breakingBefore: breaks))
+            return PageText(number: number, text: breaks.isEmpty ? text : String(String.UnicodeScalarView(broken)))
         }
         let (size, bold) = Self.characterStyles(of: page, count: scalars.count)
         guard !breaks.isEmpty else {
             return PageText(number: number, text: text, lineStyles: Self.lineStyles(scalars: scalars, size: size, bold: bold))
         }
-        let broken = Self.inserting("\n", before: breaks, into: scalars)
+        let zeros = [Float](repeating: 0, count: breaks.count), plain = [Bool](repeating: false, count: breaks.count)
         return PageText(number: number, text: String(String.UnicodeScalarView(broken)),
-                        lineStyles: Self.lineStyles(scalars: broken, size: Self.inserting(0, before: breaks, into: size),
-                                                    bold: Self.inserting(false, before: breaks, into: bold)))
+                        lineStyles: Self.lineStyles(scalars: broken, size: Self.inserting(zeros, before: positions, into: size),
+                                                    bold: Self.inserting(plain, before: positions, into: bold)))
     }
 
     /// A new line starts where two neighbouring characters of one line are further apart than this many times
     /// their height: a column gap, not a word space (justified prose stretches spaces to well under one height).
     static let flowGapRatio = 1.5
 
+    /// Two neighbouring characters of one line further apart than this many heights (but not a column gap) are two
+    /// words: a space goes between them.
+    static let wordGapRatio = 0.5
+
     /// Two neighbouring characters whose baselines are further apart than this many heights are on different
     /// lines (a superscript or subscript rises well under one height).
     static let flowLineRatio = 1.5
 
-    /// The indices of `scalars` (the text of `poppler_page_get_text`) that start a new flow inside a line.
+    /// Where `scalars` (the text of `poppler_page_get_text`) needs a separator Poppler left out: a line break before
+    /// an index that starts a new flow, a space before one that starts a new word.
     ///
     /// Poppler joins words of two flows that share a baseline into one line with nothing between them: a
     /// section heading in the left column and a footnote's last words in the right one become
     /// `4. Generalization vs Memorizationgave away the answer.`, which hides the heading and glues two words;
-    /// table cells glue the same way (`train2.67%0.66%`). `poppler_page_get_text_layout` gives one rectangle
-    /// per character of that text, so the gap is measured where it happens.
-    private static func flowBreaks(of page: OpaquePointer, scalars: [Unicode.Scalar]) -> [Int] {
+    /// table cells glue the same way (`train2.67%0.66%`). Within one flow it sometimes leaves out the space after a
+    /// section number set apart by a wide gap (`C.1Effect of Number of Training Steps`, which `pdftotext` reads as
+    /// two words). `poppler_page_get_text_layout` gives one rectangle per character of that text, so the gap is
+    /// measured where it happens.
+    private static func flowBreaks(of page: OpaquePointer, scalars: [Unicode.Scalar]) -> [(index: Int, separator: Unicode.Scalar)] {
         var rectangles: UnsafeMutablePointer<PopplerRectangle>? = nil
         var count: guint = 0
         guard poppler_page_get_text_layout(page, &rectangles, &count) != 0, let rectangles else { return [] }
@@ -161,34 +170,37 @@ public final class PDFDocument {
         func isBlank(_ scalar: Unicode.Scalar) -> Bool {
             scalar.value <= 0x20 || (scalar.value >= 0x80 && scalar.properties.isWhitespace)
         }
-        var breaks: [Int] = []  // ascending
+        var breaks: [(index: Int, separator: Unicode.Scalar)] = []  // ascending
         for i in 1 ..< max(scalars.count, 1) {
             let before = scalars[i - 1], here = scalars[i]
             if isBlank(before) || isBlank(here) { continue }
             let a = rectangles[i - 1], b = rectangles[i]
             let height = max(a.y2 - a.y1, b.y2 - b.y1, 1)
             let rise = abs(a.y1 - b.y1)
-            if rise < height / 2 ? b.x1 - a.x2 > flowGapRatio * height : rise > flowLineRatio * height {
-                breaks.append(i)
+            if rise < height / 2 {
+                let gap = b.x1 - a.x2
+                if gap > flowGapRatio * height {
+                    breaks.append((i, "\n"))
+                } else if gap > wordGapRatio * height {
+                    breaks.append((i, " "))
+                }
+            } else if rise > flowLineRatio * height {
+                breaks.append((i, "\n"))
             }
         }
         return breaks
     }
 
-    /// `scalars` with a `\n` inserted before each index of `breaks` (ascending).
-    static func text(_ scalars: [Unicode.Scalar], breakingBefore breaks: [Int]) -> String {
-        String(String.UnicodeScalarView(inserting("\n", before: breaks, into: scalars)))
-    }
-
-    /// `values` with `filler` inserted before each index of `breaks` (ascending): the line breaks go into the
+    /// `values` with `fillers[n]` inserted before index `breaks[n]` (ascending): the separators go into the
     /// text and, in step, into each per-character array.
-    static func inserting<T>(_ filler: T, before breaks: [Int], into values: [T]) -> [T] {
+    static func inserting<T>(_ fillers: [T], before breaks: [Int], into values: [T]) -> [T] {
+        precondition(fillers.count == breaks.count, "one filler per break")
         var result: [T] = []
         result.reserveCapacity(values.count + breaks.count)
         var nextBreak = 0
         for (i, value) in values.enumerated() {
             if nextBreak < breaks.count, breaks[nextBreak] == i {
-                result.append(filler)
+                result.append(fillers[nextBreak])
                 nextBreak += 1
             }
             result.append(value)

@@ -84,7 +84,7 @@ struct ExtractionQualityTests {
         #expect(flat.contains(words(right.joined(separator: " ")).joined(separator: " ")), "\(text)")
     }
 
-    @Test("words of two flows are not glued: a column gap or a jump to another line starts a new line")
+    @Test("words are not glued: a column gap or a jump to another line starts a new line, a word gap adds a space")
     func flowsOnOneBaseline() throws {
         // Words of one line stay on it.
         let url = directory.appendingPathComponent("baseline.pdf")
@@ -106,6 +106,10 @@ struct ExtractionQualityTests {
         // after it ("data.For CoQA"), a table's cells one below the other ("1542M35.13").
         #expect(page.text.contains("the training data.\nFor CoQA"), "\(page.text)")
         #expect(try PDFDocument(url: paper).text(ofPage: 8) == page.text)
+        // A section number set apart by a wide gap keeps its space (BERT's appendix, p. 16).
+        let bert = try PDFDocument(url: corpus.appendingPathComponent("bert.pdf")).page(16)
+        #expect(bert.text.contains("\nC.1 Effect of Number of Training Steps\n"), "\(bert.text.prefix(300))")
+        #expect(bert.lineStyles.count == bert.text.split(separator: "\n", omittingEmptySubsequences: false).count)
         let table = try PDFDocument(url: paper).text(ofPage: 5)
         #expect(table.contains("1542M\n35.13") && !table.contains("1542M35.13"), "\(table)")
     }
