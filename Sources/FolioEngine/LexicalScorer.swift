@@ -128,6 +128,12 @@ public struct LexicalScorer: Sendable {
             for part in term.parts { questionWords.insert(part); weights[part] = max(weights[part] ?? 0, term.weight) }
             if let joined = term.joined { questionWords.insert(joined); weights[joined] = term.weight }
         }
+        // An acronym in capitals names the document it abbreviates (`SBERT` for "Sentence-BERT", `RAG` for
+        // "Retrieval-Augmented Generation").
+        for term in query.terms where term.surface.count >= 3 && term.surface.allSatisfy({ $0.isUppercase }) {
+            let acronym = TextMatch.fold(term.surface)
+            if nameWords.contains(where: { Self.abbreviates(acronym, $0) }) { return 1 }
+        }
         var best = 0.0
         for words in nameWords where !words.isEmpty {
             if questionWords.contains(words.joined()) { return 1 }
@@ -139,6 +145,22 @@ public struct LexicalScorer: Sendable {
             if total > 0 { best = max(best, matched / total) }
         }
         return best
+    }
+
+    /// Whether `acronym` is spelled by two or more consecutive `words`, each giving its first letter or itself
+    /// (`sbert`: "sentence", "bert"; `dpr`: "dense", "passage", "retrieval").
+    static func abbreviates(_ acronym: String, _ words: [String]) -> Bool {
+        let letters = Array(acronym)
+        let spelled = words.map(Array.init)
+        func match(_ word: Int, _ at: Int, _ used: Int) -> Bool {
+            if at == letters.count { return used >= 2 }
+            guard word < spelled.count, let first = spelled[word].first else { return false }
+            if first == letters[at], match(word + 1, at + 1, used + 1) { return true }
+            let whole = spelled[word]
+            return whole.count > 1 && at + whole.count <= letters.count
+                && Array(letters[at ..< at + whole.count]) == whole && match(word + 1, at + whole.count, used + 1)
+        }
+        return spelled.indices.contains { match($0, 0, 0) }
     }
 
     /// The stemmed content words of a document's file name (without `.pdf`) and of its title.

@@ -75,6 +75,20 @@ struct LexicalRetrievalTests {
         #expect(!named.unknownNames.contains("LoRA"))  // a document's name counts as known
         #expect(named.nameMatch(LexicalScorer.nameWords(fileName: "lora.pdf", title: "lora")) == 1)
         #expect(named.nameMatch(LexicalScorer.nameWords(fileName: "a.pdf", title: "a")) == 0)
+        // An acronym in capitals names the document whose title it abbreviates.
+        let sentenceBERT = LexicalScorer.nameWords(fileName: "sentence-bert.pdf",
+                                                   title: "Sentence-BERT: Sentence Embeddings using Siamese BERT-Networks")
+        let acronym = try LexicalScorer(query: LexicalQuery("Which datasets was SBERT fine-tuned on?"),
+                                        store: store, documentNames: ["sentence-bert.pdf"])
+        #expect(acronym.nameMatch(sentenceBERT) == 1)
+        #expect(acronym.nameMatch(LexicalScorer.nameWords(fileName: "bert.pdf", title: "BERT: Pre-training")) < 1)
+        let lowercase = try LexicalScorer(query: LexicalQuery("Which datasets was sbert fine-tuned on?"),
+                                          store: store, documentNames: ["sentence-bert.pdf"])
+        #expect(lowercase.nameMatch(sentenceBERT) < 1)  // only capitals mark an acronym
+        #expect(LexicalScorer.abbreviates("rag", ["retriev", "augment", "generat", "knowledg"]))
+        #expect(LexicalScorer.abbreviates("dpr", ["dens", "passag", "retriev"]))
+        #expect(!LexicalScorer.abbreviates("dpr", ["dens", "retriev", "passag"]))
+        #expect(!LexicalScorer.abbreviates("bert", ["bert", "network"]))  // one word is not an abbreviation
     }
 
     @Test("quantity questions are recognized", arguments: [
