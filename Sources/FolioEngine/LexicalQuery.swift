@@ -19,6 +19,8 @@ public struct LexicalQuery: Sendable {
         public var joined: String
         /// Every folded run, stop words included, for the phrase (`["state", "of", "the", "art"]`).
         public var runs: [String]
+        /// Other spellings of the whole word: a Greek letter's name written as the letter (`beta2` → `β2`).
+        public var variants: [String] = []
     }
 
     public var text: String
@@ -51,7 +53,8 @@ public struct LexicalQuery: Sendable {
             let parts = runs.filter { !Self.stopWords.contains($0) }
             guard !parts.isEmpty else { continue }
             if parts.count == 1, parts[0].count < 2, !parts[0].allSatisfy(\.isNumber) { continue }
-            let term = Term(surface: surface, parts: parts, joined: runs.joined(), runs: runs)
+            var term = Term(surface: surface, parts: parts, joined: runs.joined(), runs: runs)
+            term.variants = Self.greekSpellings(of: term.joined)
             if !terms.contains(where: { $0.parts == term.parts }) { terms.append(term) }
         }
         if !run.isEmpty { names.append(run.joined(separator: " ")) }
@@ -78,6 +81,7 @@ public struct LexicalQuery: Sendable {
             } else {
                 add(term.parts[0])
             }
+            for variant in term.variants { add(variant) }
         }
         for (a, b) in bigrams { add(a + " " + b) }
         return FolioStore.matchExpression(terms: alternatives)
@@ -89,6 +93,7 @@ public struct LexicalQuery: Sendable {
         for term in terms {
             for part in term.parts { wanted.insert(TextMatch.stem(part)) }
             wanted.insert(TextMatch.stem(term.joined))
+            for variant in term.variants { wanted.insert(TextMatch.stem(variant)) }
         }
         var ranges: [Range<String.Index>] = []
         var start: String.Index? = nil
@@ -108,6 +113,22 @@ public struct LexicalQuery: Sendable {
             index = text.index(after: index)
         }
         return ranges
+    }
+
+    /// The letters papers write where a question spells out the name (`beta2`, `epsilon`), with both forms of
+    /// epsilon, theta and phi.
+    static let greekLetters: [String: [String]] = [
+        "alpha": ["α"], "beta": ["β"], "gamma": ["γ"], "delta": ["δ"], "epsilon": ["ε", "ϵ"], "zeta": ["ζ"],
+        "eta": ["η"], "theta": ["θ", "ϑ"], "kappa": ["κ"], "lambda": ["λ"], "mu": ["μ"], "nu": ["ν"], "xi": ["ξ"],
+        "pi": ["π"], "rho": ["ρ"], "sigma": ["σ"], "tau": ["τ"], "phi": ["φ", "ϕ"], "chi": ["χ"], "psi": ["ψ"],
+        "omega": ["ω"],
+    ]
+
+    /// `word` with a Greek letter's name (and any digits after it) written as the letter: `beta2` → `β2`.
+    static func greekSpellings(of word: String) -> [String] {
+        let name = String(word.prefix { $0.isLetter }), rest = word.dropFirst(name.count)
+        guard let letters = greekLetters[name], rest.allSatisfy(\.isNumber) else { return [] }
+        return letters.map { $0 + rest }
     }
 
     /// Strips surrounding punctuation and a possessive `'s`.

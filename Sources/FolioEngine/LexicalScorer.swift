@@ -12,6 +12,7 @@ public struct LexicalScorer: Sendable {
     struct WeightedTerm: Sendable {
         var parts: [String]      // stemmed
         var joined: String?      // stemmed, when it differs from the single part
+        var variants: [String]   // stemmed other spellings of the whole term (`β2` for `beta2`)
         var weight: Double
     }
 
@@ -40,8 +41,10 @@ public struct LexicalScorer: Sendable {
             for part in term.parts { weight = max(weight, try idf(part)) }
             let hasJoined = term.joined != term.parts[0] || term.parts.count > 1
             if hasJoined { weight = max(weight, try idf(term.joined)) }
+            for variant in term.variants { weight = max(weight, try idf(variant)) }
             terms.append(WeightedTerm(parts: term.parts.map(TextMatch.stem),
-                                      joined: hasJoined ? TextMatch.stem(term.joined) : nil, weight: weight))
+                                      joined: hasJoined ? TextMatch.stem(term.joined) : nil,
+                                      variants: term.variants.map(TextMatch.stem), weight: weight))
         }
         self.terms = terms
         var bigrams: [(String, String, Double)] = []
@@ -70,6 +73,10 @@ public struct LexicalScorer: Sendable {
         var found = 0.0
         for term in terms {
             if let joined = term.joined, stems.contains(joined) || extra.contains(joined) {
+                found += term.weight
+                continue
+            }
+            if term.variants.contains(where: stems.contains) {
                 found += term.weight
                 continue
             }

@@ -25,6 +25,8 @@ struct LexicalRetrievalTests {
         ("What epsilon, 10^-9?", ["\"10 9\"", "\"109\""]),
         ("Which β2 did Adam use?", ["\"β2\"", "\"adam\""]),
         ("What BLEU did it reach?", ["\"bleu\"", "\"reach\""]),
+        ("Which beta2 did Adam use?", ["\"beta2\"", "\"β2\""]),
+        ("What epsilon did it use?", ["\"ε\"", "\"ϵ\""]),
     ])
     func queryTerms(question: String, expected: [String]) {
         let expression = LexicalQuery(question).matchExpression
@@ -46,6 +48,8 @@ struct LexicalRetrievalTests {
         ("BERT-large", "BERT-large has 340M parameters"),
         ("10^-9", "we used epsilon = 10−9 for stability"),
         ("β2", "with β1 = 0.9 and β2 = 0.98"),
+        ("beta2", "with β1 = 0.9 and β2 = 0.98"),
+        ("epsilon", "and ϵ = 10−8 for numerical stability"),
         ("checkpoints", "we averaged the last 5 checkpoint files"),
     ])
     func ftsMatching(query: String, text: String) throws {
@@ -68,6 +72,12 @@ struct LexicalRetrievalTests {
         let rare = scorer.coverage(Set(TextMatch.stems("amplification factor")))
         let common = scorer.coverage(Set(TextMatch.stems("model")))
         #expect(rare > common)
+        // A Greek letter's name covers the letter (and weighs what the letter weighs).
+        let greek = try LexicalScorer(query: LexicalQuery("Which beta2 value?"), store: store, documentNames: [])
+        #expect(greek.coverage(Set(TextMatch.stems("with β2 = 0.98 value"))) == 1)
+        #expect(LexicalQuery.greekSpellings(of: "beta") == ["β"])
+        #expect(LexicalQuery.greekSpellings(of: "betas").isEmpty)
+        #expect(LexicalQuery.greekSpellings(of: "alphabet").isEmpty)
         #expect(scorer.unknownNames.isEmpty)
         let named = try LexicalScorer(query: LexicalQuery("How many GPUs trained Stable Diffusion in LoRA?"),
                                       store: store, documentNames: ["lora.pdf"])
