@@ -158,7 +158,6 @@ public final class Retriever: @unchecked Sendable {
             first = lexical
         case .hybrid, .fusion:
             let w = Float(settings.denseWeight)
-            let span = max(denseRange.max - denseRange.min, 1e-6)
             // Lexical candidates outside the dense list still get their exact cosine (vectors read from the store).
             let missing = lexical.keys.filter { dense[$0] == nil }
             var storedVectors: [Int64: [Float]] = [:]
@@ -169,9 +168,8 @@ public final class Retriever: @unchecked Sendable {
                 if dense[id] == nil, let vector = storedVectors[id], let q = queryVector, vector.count == q.count {
                     dense[id] = Self.dot(q, vector)
                 }
-                let d = ((dense[id] ?? denseRange.min) - denseRange.min) / span
-                let l = bestLexical > 0 ? (lexical[id] ?? 0) / bestLexical : 0
-                first[id] = w * d + (1 - w) * l
+                first[id] = Self.fused(dense: dense[id], lexical: lexical[id], denseRange: denseRange,
+                                       bestLexical: bestLexical, denseWeight: w)
             }
         }
         let ordered = first.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
@@ -251,6 +249,18 @@ public final class Retriever: @unchecked Sendable {
 
     /// How many of the first results get their following chunk's text (the answerer reads the top three).
     static let continuedResults = 3
+
+    /// The first-stage score: `denseWeight ×` the cosine min-max-normalized over the dense list, plus the rest
+    /// `×` BM25 over the best BM25. A lexical candidate whose cosine is below the whole dense list counts as the
+    /// list's last, not below it: normalizing it to a negative number made a chunk that matches the question's
+    /// rare words exactly (`DPR`, `loss function`) sink under every passage that is merely on the topic.
+    static func fused(dense: Float?, lexical: Float?, denseRange: (min: Float, max: Float), bestLexical: Float,
+                      denseWeight: Float) -> Float {
+        let span = max(denseRange.max - denseRange.min, 1e-6)
+        let d = max(0, ((dense ?? denseRange.min) - denseRange.min) / span)
+        let l = bestLexical > 0 ? (lexical ?? 0) / bestLexical : 0
+        return denseWeight * d + (1 - denseWeight) * l
+    }
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         var sum: Float = 0

@@ -101,6 +101,17 @@ struct LexicalRetrievalTests {
         #expect(!LexicalScorer.abbreviates("bert", ["bert", "network"]))  // one word is not an abbreviation
     }
 
+    @Test("fusion never scores a lexical match below a result that matches nothing")
+    func fusionFloor() {
+        let range: (min: Float, max: Float) = (0.40, 0.50)
+        // The best BM25 with a cosine far below the dense list's range, against the dense list's last entry.
+        let exact = Retriever.fused(dense: 0.10, lexical: 20, denseRange: range, bestLexical: 20, denseWeight: 0.6)
+        let onTopic = Retriever.fused(dense: 0.40, lexical: nil, denseRange: range, bestLexical: 20, denseWeight: 0.6)
+        #expect(exact > onTopic)
+        #expect(abs(exact - 0.4) < 1e-6)
+        #expect(abs(Retriever.fused(dense: 0.50, lexical: 10, denseRange: range, bestLexical: 20, denseWeight: 0.6) - 0.8) < 1e-6)
+    }
+
     @Test("quantity questions are recognized", arguments: [
         ("How many layers does it have?", true), ("What accuracy did it reach?", true),
         ("Why does it overfit?", false), ("What is depicted on the cover?", false),
