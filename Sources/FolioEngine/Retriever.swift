@@ -183,8 +183,10 @@ public final class Retriever: @unchecked Sendable {
         let head = Array(ordered.prefix(headCount))
         let records = try store.chunks(rowIDs: head.map(\.key))
         var nameWords: [Int64: [[String]]] = [:]
+        let openings = try store.openingTexts(chunksPerDocument: 3)
         for document in documents {
             nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
+                + Self.introducedNames(in: openings[document.id] ?? "").map { TextMatch.words($0).map(TextMatch.stem) }
         }
         let normalizer = mode == .dense ? 1 : best
         var scored: [(record: ChunkRecord, score: Float, parts: ScoreParts, sentence: String?, coverage: Float,
@@ -249,6 +251,29 @@ public final class Retriever: @unchecked Sendable {
 
     /// How many of the first results get their following chunk's text (the answerer reads the top three).
     static let continuedResults = 3
+
+    /// The names a document gives what it introduces, read from its opening (title page and abstract): a paper
+    /// titled "Attention Is All You Need" is about "the Transformer", one titled "Improving Language Understanding
+    /// by ..." introduces nothing it names, "Deep Bidirectional Transformers" are "called BERT". A question that
+    /// names one of them names the document, like its file name or title would.
+    static func introducedNames(in opening: String) -> [String] {
+        let range = NSRange(opening.startIndex..., in: opening)
+        return introductionPatterns.flatMap { regex in
+            regex.matches(in: opening, range: range).compactMap { match in
+                Range(match.range(at: 1), in: opening).map { String(opening[$0]) }
+            }
+        }
+    }
+
+    /// `called BERT`, `we introduce Adam`, `we present Sentence-BERT`, `a new architecture, the Transformer,`,
+    /// `Low-Rank Adaptation, or LoRA`, `Sentence-BERT (SBERT)`.
+    private static let introductionPatterns: [NSRegularExpression] = [
+        #"\b(?:called|named|dubbed)\s+([A-Z][\w-]*)"#,
+        #"\b(?:introduce|introduces|propose|proposes|present|presents)\s+(?:a\s+|an\s+|the\s+)?(?:new\s+|novel\s+)?([A-Z][\w-]+)"#,
+        #",\s+the\s+([A-Z][\w-]+),"#,
+        #",\s+or\s+([A-Z][\w-]+)"#,
+        #"[A-Z][\w-]+\s+\(([A-Z][A-Za-z-]+)\)"#,
+    ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     /// The first-stage score: `denseWeight ×` the cosine min-max-normalized over the dense list, plus the rest
     /// `×` BM25 over the best BM25. A lexical candidate whose cosine is below the whole dense list counts as the

@@ -19,6 +19,18 @@ extension FolioStore {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0 }
     }
 
+    /// The text of each document's first `count` chunks (its title page and abstract), in order.
+    public func openingTexts(chunksPerDocument count: Int) throws -> [Int64: String] {
+        try read { db in
+            var texts: [Int64: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT document_id, text FROM chunks WHERE ordinal < ? ORDER BY document_id, ordinal",
+                                        arguments: [count]) {
+                texts[row["document_id"], default: []].append(row["text"])
+            }
+            return texts.mapValues { $0.joined(separator: " ") }
+        }
+    }
+
     /// Every chunk's row id and embedding, for building a vector index. Runs in one read transaction, so it
     /// sees whole documents only.
     public func embeddings() throws -> [(rowID: Int64, vector: [Float])] {

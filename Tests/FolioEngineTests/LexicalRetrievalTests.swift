@@ -101,6 +101,20 @@ struct LexicalRetrievalTests {
         #expect(!LexicalScorer.abbreviates("bert", ["bert", "network"]))  // one word is not an abbreviation
     }
 
+    @Test("a document's opening names what it introduces; those names name the document")
+    func introducedNames() throws {
+        #expect(Retriever.introducedNames(in: "We propose a new simple network architecture, the Transformer, based solely on attention.") == ["Transformer"])
+        #expect(Retriever.introducedNames(in: "We introduce a new language representation model called BERT, which stands for") == ["BERT"])
+        #expect(Retriever.introducedNames(in: "We propose Low-Rank Adaptation, or LoRA, which freezes the weights.") == ["Low-Rank", "LoRA"])
+        #expect(Retriever.introducedNames(in: "In this publication, we present Sentence-BERT (SBERT), a modification").sorted() == ["SBERT", "Sentence-BERT"])
+        #expect(Retriever.introducedNames(in: "We present a residual learning framework to ease the training of networks.").isEmpty)
+        let (store, directory) = try makeStore([("a.pdf", "We introduce Zorblax, a method."), ("b.pdf", "Nothing is named here.")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let openings = try store.openingTexts(chunksPerDocument: 3)
+        #expect(openings.count == 2)
+        #expect(openings.values.contains("We introduce Zorblax, a method."))
+    }
+
     @Test("fusion never scores a lexical match below a result that matches nothing")
     func fusionFloor() {
         let range: (min: Float, max: Float) = (0.40, 0.50)
