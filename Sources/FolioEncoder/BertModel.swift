@@ -33,6 +33,18 @@ final class BertWorkspace {
     func fits(tokens: Int, longestSequence: Int) -> Bool {
         tokens <= tokenCapacity && longestSequence <= lengthCapacity
     }
+
+    /// A workspace for `sequences` (longest first) on `threads` threads: `existing` when it has that thread count
+    /// and room for them, else a new one sized for them.
+    static func reusing(_ existing: BertWorkspace?, for sequences: [[Int32]], threads: Int,
+                        configuration: BertConfiguration) -> BertWorkspace {
+        let tokens = sequences.reduce(0) { $0 + $1.count }
+        let longest = sequences.first?.count ?? 1
+        if let existing, existing.threads == threads, existing.fits(tokens: tokens, longestSequence: longest) {
+            return existing
+        }
+        return BertWorkspace(configuration: configuration, tokens: tokens, longestSequence: longest, threads: threads)
+    }
 }
 
 /// A BERT encoder (Devlin et al. 2019, "BERT: Pre-training of Deep Bidirectional Transformers") with

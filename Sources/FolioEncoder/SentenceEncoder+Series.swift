@@ -33,16 +33,9 @@ extension SentenceEncoder {
                 defer { group.leave() }
                 var workspace: BertWorkspace?
                 while let job = queue.take() {
-                    let tokens = job.sequences.reduce(0) { $0 + $1.count }
-                    let longest = job.sequences.map(\.count).max() ?? 1
-                    let scratch: BertWorkspace
-                    if let workspace, workspace.fits(tokens: tokens, longestSequence: longest) {
-                        scratch = workspace
-                    } else {
-                        scratch = BertWorkspace(configuration: model.configuration, tokens: tokens,
-                                                longestSequence: longest, threads: 1)
-                        workspace = scratch
-                    }
+                    let scratch = BertWorkspace.reusing(workspace, for: job.sequences, threads: 1,
+                                                        configuration: model.configuration)
+                    workspace = scratch
                     model.encode(job.sequences, workspace: scratch,
                                  outputs: job.rows.map { job.item.output.pointer + $0 * dimension })
                     queue.finish(job)
@@ -56,12 +49,8 @@ extension SentenceEncoder {
             while inFlight.count < 2, let element = iterator.next() {
                 let ids = texts(element).map { tokenizer.encode($0, maxLength: maxLength) }
                 let item = SeriesItem(count: ids.count, dimension: dimension)
-                // Longest first, in batches of similar lengths, several per worker (as `embed` cuts them).
-                let order = ids.indices.sorted { ids[$0].count != ids[$1].count ? ids[$0].count > ids[$1].count : $0 < $1 }
-                let perBatch = max(1, min(batchSize, (ids.count + 4 * workers - 1) / (4 * workers)))
-                let jobs = stride(from: 0, to: ids.count, by: perBatch).map { start in
-                    let rows = Array(order[start ..< min(start + perBatch, ids.count)])
-                    return SeriesJob(item: item, rows: rows, sequences: rows.map { ids[$0] })
+                let jobs = Self.batches(ids, batchSize: batchSize, workers: workers).map { rows in
+                    SeriesJob(item: item, rows: rows, sequences: rows.map { ids[$0] })
                 }
                 started(element)
                 queue.add(jobs, of: item)
@@ -73,10 +62,7 @@ extension SentenceEncoder {
             let (element, item) = inFlight.removeFirst()
             queue.wait(for: item)
             fill()  // queue the next item before handling this one, so the workers stay busy meanwhile
-            let vectors = (0 ..< item.count).map {
-                Array(UnsafeBufferPointer(start: item.output.pointer + $0 * dimension, count: dimension))
-            }
-            handle(element, vectors)
+            handle(element, Self.rows(of: item.output, count: item.count, width: dimension))
         }
         queue.close()
         group.wait()

@@ -106,15 +106,8 @@ public final class SentenceEncoder: @unchecked Sendable {
         guard count > 0 else { return [] }
         let dimension = self.dimension
 
-        // Longest first: batches hold similar lengths, and each worker's first batch is its largest.
-        let order = tokenIDs.indices.sorted { a, b in
-            tokenIDs[a].count != tokenIDs[b].count ? tokenIDs[a].count > tokenIDs[b].count : a < b
-        }
-        // Several batches per worker, so a worker that drew short sequences takes more of them. Beyond about a
-        // thousand tokens a batch gains nothing from growing (the GEMMs are already compute-bound).
         let workers = observeHiddenStates == nil ? min(threadCount, count) : 1
-        let perBatch = min(batchSize, (count + 4 * workers - 1) / (4 * workers))
-        let batches = stride(from: 0, to: count, by: perBatch).map { order[$0 ..< min($0 + perBatch, count)] }
+        let batches = Self.batches(tokenIDs, batchSize: batchSize, workers: workers)
         let output = FloatBuffer(count: count * dimension) // [texts, dimension]
         let queue = BatchQueue(count: batches.count)
         let model = self.model
@@ -127,17 +120,9 @@ public final class SentenceEncoder: @unchecked Sendable {
             while let index = queue.next() {
                 let batch = batches[index]
                 let sequences = batch.map { tokenIDs[$0] }
-                let tokens = sequences.reduce(0) { $0 + $1.count }
-                let longest = sequences[0].count
-                let scratch: BertWorkspace
-                if let workspace, workspace.threads == threadsPerBatch,
-                   workspace.fits(tokens: tokens, longestSequence: longest) {
-                    scratch = workspace
-                } else {
-                    scratch = BertWorkspace(configuration: model.configuration, tokens: tokens,
-                                            longestSequence: longest, threads: threadsPerBatch)
-                    workspace = scratch
-                }
+                let scratch = BertWorkspace.reusing(workspace, for: sequences, threads: threadsPerBatch,
+                                                    configuration: model.configuration)
+                workspace = scratch
                 model.encode(sequences, workspace: scratch, outputs: batch.map { output.pointer + $0 * dimension },
                              observeHiddenStates: observeHiddenStates)
             }
@@ -147,7 +132,25 @@ public final class SentenceEncoder: @unchecked Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: threads, execute: work)
         }
-        return (0 ..< count).map { Array(UnsafeBufferPointer(start: output.pointer + $0 * dimension, count: dimension)) }
+        return Self.rows(of: output, count: count, width: dimension)
+    }
+
+    /// The indices of `sequences`, longest first, cut into batches of similar lengths (each worker's first batch
+    /// is its largest). Several batches per worker, so a worker that drew short sequences takes more of them;
+    /// beyond about a thousand tokens a batch gains nothing from growing (the GEMMs are already compute-bound).
+    static func batches(_ sequences: [[Int32]], batchSize: Int, workers: Int) -> [[Int]] {
+        let count = sequences.count
+        guard count > 0 else { return [] }
+        let order = sequences.indices.sorted { a, b in
+            sequences[a].count != sequences[b].count ? sequences[a].count > sequences[b].count : a < b
+        }
+        let perBatch = max(1, min(batchSize, (count + 4 * workers - 1) / (4 * workers)))
+        return stride(from: 0, to: count, by: perBatch).map { Array(order[$0 ..< min($0 + perBatch, count)]) }
+    }
+
+    /// The first `count` rows of `width` floats of `buffer`, as arrays.
+    static func rows(of buffer: FloatBuffer, count: Int, width: Int) -> [[Float]] {
+        (0 ..< count).map { Array(UnsafeBufferPointer(start: buffer.pointer + $0 * width, count: width)) }
     }
 
     private static func readMaxSequenceLength(in directory: URL, configuration: BertConfiguration) throws -> Int {
