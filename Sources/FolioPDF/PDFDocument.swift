@@ -14,7 +14,7 @@ public struct LineStyle: Sendable, Equatable, Codable {
     }
 }
 
-/// One page's text as Poppler extracts it, in reading order.
+/// One page's text as Poppler extracts it, in reading order (see ``ColumnOrder``).
 public struct PageText: Sendable, Equatable, Codable {
     /// 1-based physical page number.
     public var number: Int
@@ -99,7 +99,8 @@ public final class PDFDocument {
     /// The document author from its metadata, trimmed; nil when absent or blank.
     public var author: String? { Self.take(poppler_document_get_author(document)) }
 
-    /// The text of one page in Poppler's reading order.
+    /// The text of one page in Poppler's reading order, with columns it interleaves put back in order
+    /// (``ColumnOrder``).
     /// - Parameter number: 1-based page number.
     /// - Throws: `FolioPDFError.pageOutOfRange`.
     public func text(ofPage number: Int) throws -> String {
@@ -123,20 +124,58 @@ public final class PDFDocument {
         defer { g_free(raw) }
         let text = String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self)
         let scalars = Array(text.unicodeScalars)
-        let breaks = Self.flowBreaks(of: page, scalars: scalars)
+        var rectangles: UnsafeMutablePointer<PopplerRectangle>? = nil
+        var rectangleCount: guint = 0
+        let laidOut = poppler_page_get_text_layout(page, &rectangles, &rectangleCount) != 0
+        defer { g_free(rectangles) }
+        let layout = laidOut && Int(rectangleCount) == scalars.count
+            ? UnsafeBufferPointer(start: rectangles, count: scalars.count) : nil
+        let breaks = layout.map { Self.flowBreaks(scalars: scalars, rectangles: $0) } ?? []
         let positions = breaks.map(\.index)
         let broken = breaks.isEmpty ? scalars : Self.inserting(breaks.map(\.separator), before: positions, into: scalars)
-        guard styles else {
-            return PageText(number: number, text: breaks.isEmpty ? text : String(String.UnicodeScalarView(broken)))
+        var lines = String(String.UnicodeScalarView(broken)).split(separator: "\n", omittingEmptySubsequences: false)
+        var lineStyles: [LineStyle] = []
+        if styles {
+            let (size, bold) = Self.characterStyles(of: page, count: scalars.count)
+            let zeros = [Float](repeating: 0, count: breaks.count), plain = [Bool](repeating: false, count: breaks.count)
+            lineStyles = Self.lineStyles(scalars: broken, size: Self.inserting(zeros, before: positions, into: size),
+                                         bold: Self.inserting(plain, before: positions, into: bold))
         }
-        let (size, bold) = Self.characterStyles(of: page, count: scalars.count)
-        guard !breaks.isEmpty else {
-            return PageText(number: number, text: text, lineStyles: Self.lineStyles(scalars: scalars, size: size, bold: bold))
+        if let layout {
+            var width = 0.0, height = 0.0
+            poppler_page_get_size(page, &width, &height)
+            let boxes = Self.inserting([PopplerRectangle?](repeating: nil, count: breaks.count), before: positions,
+                                       into: layout.map(Optional.some))
+            if let order = ColumnOrder.repaired(Self.lineBoxes(scalars: broken, rectangles: boxes), pageWidth: width),
+               order.count == lines.count {
+                lines = order.map { lines[$0] }
+                if lineStyles.count == order.count { lineStyles = order.map { lineStyles[$0] } }
+            }
         }
-        let zeros = [Float](repeating: 0, count: breaks.count), plain = [Bool](repeating: false, count: breaks.count)
-        return PageText(number: number, text: String(String.UnicodeScalarView(broken)),
-                        lineStyles: Self.lineStyles(scalars: broken, size: Self.inserting(zeros, before: positions, into: size),
-                                                    bold: Self.inserting(plain, before: positions, into: bold)))
+        return PageText(number: number, text: lines.joined(separator: "\n"), lineStyles: lineStyles)
+    }
+
+    /// The bounding box of each `\n`-separated line's visible characters (nil for a line with none).
+    private static func lineBoxes(scalars: [Unicode.Scalar], rectangles: [PopplerRectangle?]) -> [ColumnOrder.Box?] {
+        var boxes: [ColumnOrder.Box?] = []
+        var current: ColumnOrder.Box? = nil
+        for (scalar, rectangle) in zip(scalars, rectangles) {
+            if scalar == "\n" {
+                boxes.append(current)
+                current = nil
+                continue
+            }
+            guard !isBlank(scalar), let r = rectangle else { continue }
+            let box = ColumnOrder.Box(x1: min(r.x1, r.x2), y1: min(r.y1, r.y2), x2: max(r.x1, r.x2), y2: max(r.y1, r.y2))
+            current = current.map { ColumnOrder.Box(x1: min($0.x1, box.x1), y1: min($0.y1, box.y1),
+                                                    x2: max($0.x2, box.x2), y2: max($0.y2, box.y2)) } ?? box
+        }
+        boxes.append(current)
+        return boxes
+    }
+
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value <= 0x20 || (scalar.value >= 0x80 && scalar.properties.isWhitespace)
     }
 
     /// A new line starts where two neighbouring characters of one line are further apart than this many times
@@ -161,15 +200,8 @@ public final class PDFDocument {
     /// section number set apart by a wide gap (`C.1Effect of Number of Training Steps`, which `pdftotext` reads as
     /// two words). `poppler_page_get_text_layout` gives one rectangle per character of that text, so the gap is
     /// measured where it happens.
-    private static func flowBreaks(of page: OpaquePointer, scalars: [Unicode.Scalar]) -> [(index: Int, separator: Unicode.Scalar)] {
-        var rectangles: UnsafeMutablePointer<PopplerRectangle>? = nil
-        var count: guint = 0
-        guard poppler_page_get_text_layout(page, &rectangles, &count) != 0, let rectangles else { return [] }
-        defer { g_free(rectangles) }
-        guard Int(count) == scalars.count else { return [] }
-        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.value <= 0x20 || (scalar.value >= 0x80 && scalar.properties.isWhitespace)
-        }
+    private static func flowBreaks(scalars: [Unicode.Scalar],
+                                   rectangles: UnsafeBufferPointer<PopplerRectangle>) -> [(index: Int, separator: Unicode.Scalar)] {
         var breaks: [(index: Int, separator: Unicode.Scalar)] = []  // ascending
         for i in 1 ..< max(scalars.count, 1) {
             let before = scalars[i - 1], here = scalars[i]
