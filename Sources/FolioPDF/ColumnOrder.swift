@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reading order for a two-column page whose columns Poppler interleaves.
 ///
 /// Poppler orders a page by its own text flows, and on some two-column pages it reads a paragraph of the right
@@ -34,10 +36,12 @@ enum ColumnOrder {
     }
 
     /// The new order of the page's lines (indices into `boxes`), or nil when Poppler's order stands.
-    /// - Parameter boxes: one per line in Poppler's order; nil for a line with nothing visible, which stays with
-    ///   the line before it.
-    static func repaired(_ boxes: [Box?], pageWidth: Double) -> [Int]? {
-        guard pageWidth > 0 else { return nil }
+    /// - Parameters:
+    ///   - boxes: one per line in Poppler's order; nil for a line with nothing visible, which stays with the line
+    ///     before it.
+    ///   - texts: the lines' texts, in the same order.
+    static func repaired(_ boxes: [Box?], texts: [Substring], pageWidth: Double) -> [Int]? {
+        guard pageWidth > 0, texts.count == boxes.count else { return nil }
         // Units: a line with a box and the blank lines after it.
         var units: [(lines: [Int], box: Box?)] = []
         for (index, box) in boxes.enumerated() {
@@ -50,29 +54,56 @@ enum ColumnOrder {
             guard let box = unit.box else { continue }
             bands[crossingTops.filter { $0 <= box.y1 }.count, default: []].append(u)
         }
-        var deferred: [Int: [Int]] = [:]  // unit → right-column prose units that go after it
-        var moved = Set<Int>()
-        for (_, members) in bands {
-            let runs = proseRuns(members, sides: sides, boxes: units.map(\.box), pageWidth: pageWidth)
-            guard let lastLeft = runs.last(where: { $0.side == .left }) else { continue }
+        var order = Array(units.indices)
+        for (_, members) in bands.sorted(by: { $0.key < $1.key }) {
+            let boxes = units.map(\.box)
+            let runs = columnRuns(members, sides: sides, boxes: boxes, pageWidth: pageWidth)
+            guard let lastLeft = runs.last(where: { $0.side == .left }), let anchor = lastLeft.units.last else { continue }
+            // Right-column prose read before the left column's end goes after it.
             let early = runs.filter { $0.side == .right && $0.units[0] < lastLeft.units[0] }.flatMap(\.units)
-            guard !early.isEmpty, let anchor = lastLeft.units.last else { continue }
-            deferred[anchor, default: []] += early
-            moved.formUnion(early)
+            if !early.isEmpty {
+                order.removeAll { early.contains($0) }
+                order.insert(contentsOf: early, at: (order.firstIndex(of: anchor) ?? order.count - 1) + 1)
+            }
+            // A sentence the left column leaves unfinished goes on where the right column's prose starts in lower
+            // case, after the tables and captions floated to the column's top: that paragraph comes first.
+            let line = { (unit: Int) in texts[units[unit].lines[0]] }
+            guard !endsSentence(line(anchor)), let at = order.firstIndex(of: anchor) else { continue }
+            let rightRuns = paragraphs(members, sides: sides, boxes: boxes, pageWidth: pageWidth).filter { $0.side == .right }
+                .sorted { (order.firstIndex(of: $0.units[0]) ?? 0) < (order.firstIndex(of: $1.units[0]) ?? 0) }
+            for run in rightRuns where (order.firstIndex(of: run.units[0]) ?? 0) > at {
+                if startsLowercase(line(run.units[0])) {
+                    order.removeAll { run.units.contains($0) }
+                    order.insert(contentsOf: run.units, at: at + 1)
+                    break
+                }
+                if !isCaption(line(run.units[0])) { break }
+            }
         }
-        guard !moved.isEmpty else { return nil }
-        var order: [Int] = []
-        for u in units.indices where !moved.contains(u) {
-            order += units[u].lines
-            for early in deferred[u] ?? [] { order += units[early].lines }
-        }
-        return order
+        guard order != Array(units.indices) else { return nil }
+        return order.flatMap { units[$0].lines }
+    }
+
+    /// Whether a line ends a sentence: its last visible character is `.`, `?`, `!` or `:`, possibly followed by
+    /// closing quotes or brackets.
+    static func endsSentence(_ line: Substring) -> Bool {
+        let trimmed = line.reversed().drop { $0.isWhitespace || "\"'”’)]".contains($0) }
+        return trimmed.first.map { ".?!:".contains($0) } ?? true
+    }
+
+    static func startsLowercase(_ line: Substring) -> Bool {
+        line.first { $0.isLetter || $0.isNumber }?.isLowercase ?? false
+    }
+
+    /// `Table 5: …`, `Figure 2. …`, `Fig. 7 …`: a capitalized word and a number.
+    static func isCaption(_ line: Substring) -> Bool {
+        line.trimmingCharacters(in: .whitespaces).range(of: #"^\p{Lu}\p{L}*\.?\s*\d+"#, options: .regularExpression) != nil
     }
 
     /// The runs of column prose in a band's column units (Poppler's order): consecutive units of one side, two lines
     /// or more, at least half of them a column's width (table cells and figure labels are narrower).
-    static func proseRuns(_ members: [Int], sides: [Side], boxes: [Box?],
-                          pageWidth: Double) -> [(side: Side, units: [Int])] {
+    static func columnRuns(_ members: [Int], sides: [Side], boxes: [Box?],
+                           pageWidth: Double) -> [(side: Side, units: [Int])] {
         var runs: [(side: Side, units: [Int])] = []
         for u in members where boxes[u] != nil {
             if let last = runs.last, last.side == sides[u] {
@@ -82,8 +113,35 @@ enum ColumnOrder {
             }
         }
         return runs.filter { run in
-            let wide = run.units.filter { u in boxes[u].map { $0.x2 - $0.x1 >= proseWidth * pageWidth } ?? false }
+            let wide = run.units.filter { isWide(boxes[$0], pageWidth: pageWidth) }
             return run.units.count >= 2 && 2 * wide.count >= run.units.count
         }
+    }
+
+    /// A band's paragraphs (Poppler's order): consecutive column-wide lines of one side, each just below the one
+    /// before, closed by a narrower line (the paragraph's last, which belongs to it), a gap of more than a line, or
+    /// a change of side. A narrow line on its own (a table cell, a figure label, a heading) is no paragraph.
+    static func paragraphs(_ members: [Int], sides: [Side], boxes: [Box?],
+                           pageWidth: Double) -> [(side: Side, units: [Int])] {
+        var runs: [(side: Side, units: [Int])] = []
+        var open = false
+        var previous: Box? = nil
+        for u in members {
+            guard let box = boxes[u] else { continue }
+            defer { previous = box }
+            let wide = isWide(box, pageWidth: pageWidth)
+            let below = previous.map { box.y1 > $0.y1 && box.y1 - $0.y2 < $0.y2 - $0.y1 } ?? false
+            if open, below, let last = runs.last, last.side == sides[u] {
+                runs[runs.count - 1].units.append(u)
+            } else if wide {
+                runs.append((sides[u], [u]))
+            }
+            open = wide
+        }
+        return runs.filter { $0.units.count >= 2 }
+    }
+
+    static func isWide(_ box: Box?, pageWidth: Double) -> Bool {
+        box.map { $0.x2 - $0.x1 >= proseWidth * pageWidth } ?? false
     }
 }

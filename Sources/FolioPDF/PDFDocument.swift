@@ -146,7 +146,8 @@ public final class PDFDocument {
             poppler_page_get_size(page, &width, &height)
             let boxes = Self.inserting([PopplerRectangle?](repeating: nil, count: breaks.count), before: positions,
                                        into: layout.map(Optional.some))
-            if let order = ColumnOrder.repaired(Self.lineBoxes(scalars: broken, rectangles: boxes), pageWidth: width),
+            if let order = ColumnOrder.repaired(Self.lineBoxes(scalars: broken, rectangles: boxes), texts: lines,
+                                                  pageWidth: width),
                order.count == lines.count {
                 lines = order.map { lines[$0] }
                 if lineStyles.count == order.count { lineStyles = order.map { lineStyles[$0] } }

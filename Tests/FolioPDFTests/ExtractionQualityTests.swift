@@ -166,7 +166,7 @@ struct ExtractionQualityTests {
         #expect(pagesCompared > 150)
     }
 
-    @Test("two-column corpus pages that Poppler reads interleaved come out column by column")
+    @Test("two-column corpus pages come out column by column, sentences unbroken by floats")
     func interleavedColumns() throws {
         guard let corpus = TestPaths.corpus else { return }
         func flat(_ file: String, _ page: Int) throws -> String {
@@ -176,6 +176,10 @@ struct ExtractionQualityTests {
         #expect(try flat("gpt2.pdf", 8).contains("also shows up in the training data. To study this we created Bloom filters"))
         // ResNet p. 2: Poppler reads the top of the right column before the whole left one.
         #expect(try flat("resnet.pdf", 2).contains("Our ensemble has 3.57% top-5 error on the ImageNet test set, and won the 1st place"))
+        // A sentence that the left column leaves unfinished goes on after the tables floated to the top of the right
+        // column, not after them (DPR p. 12, ResNet p. 8).
+        #expect(try flat("dpr.pdf", 12).contains("DPR is able to return the correct answer, presumably by matching"))
+        #expect(try flat("resnet.pdf", 8).contains("although both have similar training error. We argue that this is because of overfitting."))
     }
 
     @Test("a sentence of a two-column corpus page reads contiguously across its column's lines")
