@@ -104,11 +104,7 @@ public struct Answerer: Sendable {
                 var score = scorer.windowScore(passage.stems[position]) - rankPenalty * Double(resultIndex)
                 // A chart's labels only answer when nothing else can.
                 if Self.holdsAxisTicks(sentence) { score -= 1 }
-                if wantsNumber, TextMatch.words(sentence).contains(where: { word in
-                    word.contains(where: \.isNumber) && !questionWords.contains(word)
-                }) {
-                    score += numberBonus
-                }
+                if wantsNumber, Self.hasNumber(sentence, besides: questionWords) { score += numberBonus }
                 candidates.append(Candidate(resultIndex: resultIndex, position: position, text: sentence, score: score))
             }
         }
@@ -143,6 +139,16 @@ public struct Answerer: Sendable {
         }
         // Sentences from the next chunk only fill what close matches left free.
         for candidate in continuation where chosen.count < maxSentences { chosen.append(candidate) }
+        // A question that asks for a quantity is answered by a number: when no chosen sentence has one the question
+        // does not, the best sentence of the first chunk that does takes the last place ("we simply mask some
+        // percentage of the input tokens" is followed two sentences later by "we mask 15% of all WordPiece tokens").
+        let newNumber = { (text: String) in Self.hasNumber(text, besides: questionWords) }
+        if wantsNumber, !chosen.contains(where: { newNumber($0.text) }),
+           let numbered = candidates.filter({ $0.resultIndex == top.resultIndex && newNumber($0.text)
+                                              && !Self.holdsAxisTicks($0.text) }).max(by: { $0.score < $1.score }) {
+            if chosen.count >= maxSentences { chosen.removeLast() }
+            chosen.append(numbered)
+        }
         // Reading order: by source, then by position in the source.
         chosen.sort { ($0.resultIndex, $0.position) < ($1.resultIndex, $1.position) }
         var annotated = results
@@ -175,6 +181,17 @@ public struct Answerer: Sendable {
             }
         }
         return false
+    }
+
+    /// Whether `sentence` has a number that is not among `questionWords`. A year (1900–2099) counts only when the
+    /// question asks when or for a year: otherwise it is a citation's, `(Taylor, 1953)`.
+    static func hasNumber(_ sentence: String, besides questionWords: Set<String>) -> Bool {
+        let wantsYear = questionWords.contains("year") || questionWords.contains("when")
+        return TextMatch.words(sentence).contains { word in
+            guard word.contains(where: \.isNumber), !questionWords.contains(word) else { return false }
+            if !wantsYear, word.count == 4, let value = Int(word), (1900...2099).contains(value) { return false }
+            return true
+        }
     }
 
     /// Whether the question asks for a quantity ("how many …", "what accuracy …"), so sentences with numbers

@@ -162,4 +162,26 @@ struct LexicalRetrievalTests {
         #expect(answer.text.hasPrefix("The model gains almost 1.0% MNLI accuracy"), "\(answer.text)")
         #expect(!answer.text.contains("200 400"), "\(answer.text)")
     }
+
+    @Test("a quantity question's answer holds a number: the sentence with one takes the last place")
+    func answerHoldsTheNumber() throws {
+        let text = "To teach the model about rivers, we simply hide some percentage of the river names in each map at random. "
+            + "We call this procedure a masked atlas, after the cartographic exercise (Smith, 1953). "
+            + "The hidden names are then predicted from the surrounding map labels alone. "
+            + "In all of our experiments, we hide 12% of them."
+        let (store, directory) = try makeStore([("atlas.pdf", text), ("other.pdf", "unrelated words about birds")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let question = "What percentage of river names does the atlas model hide at random?"
+        let scorer = try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: ["atlas.pdf", "other.pdf"])
+        let chunk = try #require(try store.chunks(documentIDs: store.documents().map(\.id)).first { $0.fileName == "atlas.pdf" })
+        let result = RetrievedChunk(rank: 1, score: 1, chunk: chunk, coverage: 1)
+        let answer = Answerer().answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
+        #expect(answer.text.hasPrefix("To teach the model about rivers"), "\(answer.text)")
+        #expect(answer.text.contains("we hide 12% of them"), "\(answer.text)")
+        #expect(!answer.text.contains("predicted from the surrounding"), "\(answer.text)")
+        // A citation's year is no answer to "what percentage".
+        #expect(!Answerer.hasNumber("a cartographic exercise (Smith, 1953).", besides: ["what", "percentage"]))
+        #expect(Answerer.hasNumber("the atlas appeared in 1953.", besides: ["what", "year"]))
+        #expect(Answerer.hasNumber("we hide 12% of names", besides: ["what", "percentage"]))
+    }
 }
