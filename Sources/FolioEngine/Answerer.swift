@@ -101,7 +101,10 @@ public struct Answerer: Sendable {
         for (resultIndex, result) in results.prefix(candidateChunks).enumerated() {
             let passage = LexicalScorer.Passage(result.chunk.text)
             for (position, sentence) in passage.sentences.enumerated() where sentence.count >= 12 {
-                var score = scorer.windowScore(passage.stems[position]) - rankPenalty * Double(resultIndex)
+                // The document's name and the section heading are over every sentence of the chunk: a sentence
+                // that repeats them ("The Little Book of Deep Learning …" on its title page) gains nothing by it.
+                var score = scorer.windowScore(passage.stems[position], extra: result.contextWords)
+                    - rankPenalty * Double(resultIndex)
                 // A chart's labels only answer when nothing else can.
                 if Self.holdsAxisTicks(sentence) { score -= 1 }
                 if wantsNumber, Self.hasNumber(sentence, besides: questionWords) { score += numberBonus }

@@ -86,14 +86,15 @@ public struct LexicalScorer: Sendable {
         return found / total
     }
 
-    /// Term coverage and adjacent-pair coverage of a token sequence, averaged (0...1).
-    func windowScore(_ stems: [String]) -> Double {
-        let unigrams = coverage(Set(stems))
+    /// Term coverage and adjacent-pair coverage of a token sequence, averaged (0...1); `extra` as in ``coverage``.
+    func windowScore(_ stems: [String], extra: Set<String> = []) -> Double {
+        let unigrams = coverage(Set(stems), extra: extra)
         let total = bigrams.reduce(0) { $0 + $1.2 }
         guard total > 0 else { return unigrams / 2 }
         var pairs = Set<String>()
         for (a, b) in zip(stems, stems.dropFirst()) { pairs.insert(a + " " + b) }
-        let found = bigrams.filter { pairs.contains($0.0 + " " + $0.1) }.reduce(0) { $0 + $1.2 }
+        let found = bigrams.filter { pairs.contains($0.0 + " " + $0.1) || (extra.contains($0.0) && extra.contains($0.1)) }
+            .reduce(0) { $0 + $1.2 }
         return (unigrams + found / total) / 2
     }
 

@@ -70,6 +70,9 @@ public struct RetrievedChunk: Sendable {
     public var parts: ScoreParts?
     /// The IDF-weighted share of the question's terms found in the chunk or its document's name (0...1).
     public var coverage: Float = 0
+    /// The stemmed words of the chunk's document names and section heading: every sentence of the chunk is under
+    /// them, so they count as present in each when the answerer compares its sentences.
+    public var contextWords: Set<String> = []
 }
 
 /// The results of one query with what the answerer needs to judge them.
@@ -186,11 +189,12 @@ public final class Retriever: @unchecked Sendable {
         let openings = try store.openingTexts(chunksPerDocument: 3)
         for document in documents {
             nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
-                + Self.introducedNames(in: openings[document.id] ?? "").map { TextMatch.words($0).map(TextMatch.stem) }
+                + Self.introducedNames(in: openings[document.id] ?? "", capitalizedIn: lexicalQuery)
+                    .map { TextMatch.words($0).map(TextMatch.stem) }
         }
         let normalizer = mode == .dense ? 1 : best
         var scored: [(record: ChunkRecord, score: Float, parts: ScoreParts, sentence: String?, coverage: Float,
-                      words: Set<String>)] = []
+                      words: Set<String>, context: Set<String>)] = []
         for record in records {
             let base = (first[record.rowID] ?? 0) / normalizer
             let passage = LexicalScorer.Passage(record.text)
@@ -215,7 +219,7 @@ public final class Retriever: @unchecked Sendable {
             }
             let stems = passage.allStems
             scored.append((record, score, parts, window.sentence.map { passage.sentences[$0] },
-                           Float(scorer.coverage(stems, extra: nameSet)), stems))
+                           Float(scorer.coverage(stems, extra: nameSet)), stems, nameSet))
         }
         scored.sort { ($0.score, $1.record.rowID) > ($1.score, $0.record.rowID) }
 
@@ -234,7 +238,8 @@ public final class Retriever: @unchecked Sendable {
             }
             if duplicate { continue }
             kept.append(RetrievedChunk(rank: kept.count + 1, score: item.score, chunk: item.record,
-                                       bestSentence: item.sentence, parts: item.parts, coverage: item.coverage))
+                                       bestSentence: item.sentence, parts: item.parts, coverage: item.coverage,
+                                       contextWords: item.context))
             keptWords.append(item.words)
         }
         var continuations: [Int64: String] = [:]
@@ -256,13 +261,17 @@ public final class Retriever: @unchecked Sendable {
     /// titled "Attention Is All You Need" is about "the Transformer", one titled "Improving Language Understanding
     /// by ..." introduces nothing it names, "Deep Bidirectional Transformers" are "called BERT". A question that
     /// names one of them names the document, like its file name or title would.
-    static func introducedNames(in opening: String) -> [String] {
+    ///
+    /// An introduced name is a proper name, so it names its document only where `query` capitalizes it too:
+    /// "the Transformer" does, "GPT-1's transformer decoder" does not.
+    static func introducedNames(in opening: String, capitalizedIn query: LexicalQuery) -> [String] {
+        let capitalized = Set(query.terms.filter { $0.surface.first?.isUppercase == true }.map(\.joined))
         let range = NSRange(opening.startIndex..., in: opening)
         return introductionPatterns.flatMap { regex in
             regex.matches(in: opening, range: range).compactMap { match in
                 Range(match.range(at: 1), in: opening).map { String(opening[$0]) }
             }
-        }
+        }.filter { capitalized.contains(TextMatch.words($0).joined()) }
     }
 
     /// `called BERT`, `we introduce Adam`, `we present Sentence-BERT`, `a new architecture, the Transformer,`,

@@ -103,11 +103,16 @@ struct LexicalRetrievalTests {
 
     @Test("a document's opening names what it introduces; those names name the document")
     func introducedNames() throws {
-        #expect(Retriever.introducedNames(in: "We propose a new simple network architecture, the Transformer, based solely on attention.") == ["Transformer"])
-        #expect(Retriever.introducedNames(in: "We introduce a new language representation model called BERT, which stands for") == ["BERT"])
-        #expect(Retriever.introducedNames(in: "We propose Low-Rank Adaptation, or LoRA, which freezes the weights.") == ["Low-Rank", "LoRA"])
-        #expect(Retriever.introducedNames(in: "In this publication, we present Sentence-BERT (SBERT), a modification").sorted() == ["SBERT", "Sentence-BERT"])
-        #expect(Retriever.introducedNames(in: "We present a residual learning framework to ease the training of networks.").isEmpty)
+        let named = LexicalQuery("Which optimizer trained the Transformer, BERT, LoRA, SBERT and Sentence-BERT models?")
+        #expect(Retriever.introducedNames(in: "We propose a new simple network architecture, the Transformer, based solely on attention.", capitalizedIn: named) == ["Transformer"])
+        #expect(Retriever.introducedNames(in: "We introduce a new language representation model called BERT, which stands for", capitalizedIn: named) == ["BERT"])
+        #expect(Retriever.introducedNames(in: "We propose Low-Rank Adaptation, or LoRA, which freezes the weights.", capitalizedIn: named) == ["LoRA"])
+        #expect(Retriever.introducedNames(in: "In this publication, we present Sentence-BERT (SBERT), a modification", capitalizedIn: named).sorted() == ["SBERT", "Sentence-BERT"])
+        #expect(Retriever.introducedNames(in: "We present a residual learning framework to ease the training of networks.", capitalizedIn: named).isEmpty)
+        // A proper name names its document only when the question capitalizes it: "transformer decoder" is a kind
+        // of network, not the paper that introduced "the Transformer".
+        let generic = LexicalQuery("How many layers does GPT-1's transformer decoder have?")
+        #expect(Retriever.introducedNames(in: "We propose a new simple network architecture, the Transformer, based solely on attention.", capitalizedIn: generic).isEmpty)
         let (store, directory) = try makeStore([("a.pdf", "We introduce Zorblax, a method."), ("b.pdf", "Nothing is named here.")])
         defer { try? FileManager.default.removeItem(at: directory) }
         let openings = try store.openingTexts(chunksPerDocument: 3)
@@ -183,5 +188,22 @@ struct LexicalRetrievalTests {
         #expect(!Answerer.hasNumber("a cartographic exercise (Smith, 1953).", besides: ["what", "percentage"]))
         #expect(Answerer.hasNumber("the atlas appeared in 1953.", besides: ["what", "year"]))
         #expect(Answerer.hasNumber("we hide 12% of names", besides: ["what", "percentage"]))
+    }
+
+    @Test("the document's name and the section heading do not make a sentence the answer")
+    func answerIgnoresTheTitle() throws {
+        let text = "The Little Book of Cooking is a short book by a chef, free to read. "
+            + "A stock is what gives a soup its depth of flavour, made by simmering bones for hours."
+        let (store, directory) = try makeStore([("little-book-of-cooking.pdf", text), ("other.pdf", "unrelated words about birds")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let question = "How does the Little Book of Cooking describe a stock?"
+        let scorer = try LexicalScorer(query: LexicalQuery(question), store: store,
+                                       documentNames: ["little-book-of-cooking.pdf", "The Little Book of Cooking"])
+        let chunk = try #require(try store.chunks(documentIDs: store.documents().map(\.id)).first { $0.fileName.hasPrefix("little") })
+        let context = Set(LexicalScorer.nameWords(fileName: chunk.fileName, title: "The Little Book of Cooking").joined())
+        let result = RetrievedChunk(rank: 1, score: 1, chunk: chunk, coverage: 1, contextWords: context)
+        let answerer = Answerer(maxSentences: 1, followingSentences: 0)
+        let answer = answerer.answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
+        #expect(answer.text.hasPrefix("A stock is what gives a soup"), "\(answer.text)")
     }
 }
