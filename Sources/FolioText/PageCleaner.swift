@@ -5,6 +5,10 @@
 /// at the top or bottom of at least `minimumRepeats` pages and a quarter of them. A page number is a bare number
 /// near the top or bottom whose difference from the physical page number is shared by several pages, so a
 /// section number such as the `1` above "Introduction" stays.
+///
+/// A table of contents or list of figures is navigation, not content, and a page of it matches every question a
+/// little (`4.3 Activation functions . . . . . . 70`): a page where five lines or more, and a fifth of its lines, end
+/// in a dot leader keeps none of its lines.
 public struct PageCleaner: Sendable {
     /// How many non-empty lines at the top and at the bottom of a page are examined.
     public var edgeLines: Int
@@ -20,6 +24,7 @@ public struct PageCleaner: Sendable {
         public var runningLines = 0
         public var pageNumbers = 0
         public var stamps = 0
+        public var contentsPages = 0
     }
 
     /// The pages without their running headers, footers, page numbers and arXiv stamps.
@@ -60,6 +65,11 @@ public struct PageCleaner: Sendable {
 
         var output: [SourcePage] = []
         for (pageIndex, page) in pages.enumerated() {
+            if Self.isContentsPage(page) {
+                removed.contentsPages += 1
+                output.append(SourcePage(number: page.number, lines: []))
+                continue
+            }
             var lines: [SourceLine] = []
             let edgeSet = Set(edges[pageIndex])
             for (index, line) in page.lines.enumerated() {
@@ -88,6 +98,31 @@ public struct PageCleaner: Sendable {
         let nonEmpty = page.lines.indices.filter { !page.lines[$0].text.allSatisfy(\.isWhitespace) }
         if nonEmpty.count <= 2 * edgeLines { return nonEmpty }
         return Array(nonEmpty.prefix(edgeLines)) + Array(nonEmpty.suffix(edgeLines))
+    }
+
+    /// Whether a page is a table of contents or a list of figures: five or more of its lines, and at least a fifth
+    /// of its non-empty ones, hold a dot leader.
+    static func isContentsPage(_ page: SourcePage) -> Bool {
+        var leaders = 0, nonEmpty = 0
+        for line in page.lines where !line.text.allSatisfy(\.isWhitespace) {
+            nonEmpty += 1
+            if hasDotLeader(line.text) { leaders += 1 }
+        }
+        return leaders >= 5 && leaders * 5 >= nonEmpty
+    }
+
+    /// Whether a line holds a dot leader: four or more dots in a row, spaced or not (`. . . .`, `.....`).
+    static func hasDotLeader(_ line: String) -> Bool {
+        var dots = 0
+        for byte in line.utf8 {
+            if byte == UInt8(ascii: ".") {
+                dots += 1
+                if dots >= 4 { return true }
+            } else if byte != UInt8(ascii: " ") {
+                dots = 0
+            }
+        }
+        return false
     }
 
     /// Lowercased, digits masked as `#`, white space collapsed.

@@ -39,6 +39,23 @@ struct PageCleanerTests {
         #expect(PageCleaner().clean(pages) == pages)
     }
 
+    @Test("a table of contents page keeps no lines; a page with a few ellipses keeps them all")
+    func contentsPages() {
+        let contents = page(4, body: ["Contents", "3.4", "3.5", "Backpropagation . . . . . . . .", "The value of depth . . . . . . .",
+                                      "40", "45", "4 Model components", "4.1 The notion of layer . . . . . . .",
+                                      "4.2 Linear layers . . . . . . . . . . .", "4.3 Activation functions . . . . . .",
+                                      "5.8 GPT model ........................................ 111", "57", "58"])
+        let prose = page(5, body: ["The Celtic Sea. . . . It borders", "Stavanger in south-western Norway. . . .",
+                                   "The passage continues as ordinary prose about the coast and its harbours."])
+        let (cleaned, removed) = PageCleaner().cleanReporting([contents, prose])
+        #expect(cleaned[0].lines.isEmpty)
+        #expect(cleaned[0].number == 4)
+        #expect(cleaned[1] == prose)
+        #expect(removed.contentsPages == 1)
+        #expect(PageCleaner.hasDotLeader("Pooling . . . . 75") && PageCleaner.hasDotLeader("Pooling.......75"))
+        #expect(!PageCleaner.hasDotLeader("e.g. the 1. 2. 3. 4. list...") )
+    }
+
     @Test("arXiv stamp variants")
     func stamps() {
         #expect(PageCleaner.isArXivStamp("arXiv:1706.03762v7 [cs.CL] 2 Aug 2023"))
