@@ -87,6 +87,20 @@ public struct Answerer: Sendable {
                    confidence: confidence)
         }
         guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
+        // "How many encoder layers …?" is answered by a sentence that counts layers: when none of the passages the
+        // answer is drawn from has a number next to the counted thing anywhere in one sentence, the documents
+        // mention the topic but not the count (BART-large and RAG are there; how many layers BART has is not).
+        if let counted = Self.countedNoun(in: question) {
+            let questionNumbers = Set(TextMatch.words(question))
+            let counts = results.prefix(candidateChunks).contains { result in
+                let passage = LexicalScorer.Passage(result.chunk.text)
+                return passage.sentences.indices.contains { index in
+                    passage.stems[index].contains(counted)
+                        && Self.hasNumber(passage.sentences[index], besides: questionNumbers)
+                }
+            }
+            if !counts { return abstain() }
+        }
 
         struct Candidate {
             var resultIndex: Int
@@ -195,6 +209,26 @@ public struct Answerer: Sendable {
             if !wantsYear, word.count == 4, let value = Int(word), (1900...2099).contains(value) { return false }
             return true
         }
+    }
+
+    /// The stem of the thing a "how many" question counts: the last content word after "how many" (`layer` for
+    /// "How many encoder layers does …", `word` for "how many of the most frequent words were kept"); nil for
+    /// other questions and for "how many times", which counts events any verb can state.
+    static func countedNoun(in question: String) -> String? {
+        let words = TextMatch.words(question)
+        guard let at = words.indices.dropLast().first(where: { words[$0] == "how" && words[$0 + 1] == "many" }) else {
+            return nil
+        }
+        var last: String? = nil
+        for word in words[(at + 2)...] {
+            if LexicalQuery.stopWords.contains(word) {
+                if last != nil { break }
+                continue
+            }
+            last = word
+        }
+        guard let noun = last, !["times", "time"].contains(noun) else { return nil }
+        return TextMatch.stem(noun)
     }
 
     /// Whether the question asks for a quantity ("how many …", "what accuracy …"), so sentences with numbers

@@ -32,11 +32,15 @@ public struct RetrievalSettings: Sendable, Codable, Equatable {
     /// same from 0.3 to 1.5, and at 0.5 "What activation function does GPT-1 use?" led with the Little Book's
     /// chapter on activation functions over GPT-1's own "we used the Gaussian Error Linear Unit (GELU)".
     public var nameWeight: Double
+    /// Weight of the chunk's IDF-weighted coverage of the question's terms, its document's names and section
+    /// heading counting as present (the share the abstention rule judges): BM25 rewards a chunk that repeats one
+    /// term ("CoQA" four times) as much as one that holds them all once.
+    public var coverageWeight: Double
     /// Results whose word sets overlap a better result's by at least this Jaccard share are dropped.
     public var duplicateOverlap: Double
 
     public init(mode: RetrievalMode = .hybrid, candidates: Int = 100, denseWeight: Double = 0.6,
-                rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 1,
+                rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 1, coverageWeight: Double = 0.2,
                 duplicateOverlap: Double = 0.8) {
         self.mode = mode
         self.candidates = candidates
@@ -44,6 +48,7 @@ public struct RetrievalSettings: Sendable, Codable, Equatable {
         self.rerankDepth = rerankDepth
         self.windowWeight = windowWeight
         self.nameWeight = nameWeight
+        self.coverageWeight = coverageWeight
         self.duplicateOverlap = duplicateOverlap
     }
 }
@@ -60,6 +65,8 @@ public struct ScoreParts: Sendable, Codable, Equatable {
     public var window: Float?
     /// Document-name match (second stage).
     public var name: Float?
+    /// Coverage of the question's terms (second stage).
+    public var coverage: Float?
 }
 
 /// One search result: a stored chunk, its score and rank.
@@ -221,8 +228,12 @@ public final class Retriever: @unchecked Sendable {
                 parts.name = Float(name)
             }
             let stems = passage.allStems
-            scored.append((record, score, parts, window.sentence.map { passage.sentences[$0] },
-                           Float(scorer.coverage(stems, extra: nameSet)), stems, nameSet))
+            let coverage = Float(scorer.coverage(stems, extra: nameSet))
+            if rerank {
+                score += Float(settings.coverageWeight) * coverage
+                parts.coverage = coverage
+            }
+            scored.append((record, score, parts, window.sentence.map { passage.sentences[$0] }, coverage, stems, nameSet))
         }
         scored.sort { ($0.score, $1.record.rowID) > ($1.score, $0.record.rowID) }
 

@@ -110,6 +110,7 @@ extension RetrievedChunk {
             if let lexical = parts.lexical { scores["lexical"] = Double(lexical) }
             if let window = parts.window { scores["window"] = Double(window) }
             if let name = parts.name { scores["name"] = Double(name) }
+            if let coverage = parts.coverage { scores["coverage"] = Double(coverage) }
             object["scores"] = scores
         }
         return object

@@ -18,6 +18,9 @@ struct RetrievalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Weight of a document-name match in re-scoring.", visibility: .hidden))
     var nameWeight: Double?
 
+    @Option(help: ArgumentHelp("Weight of the chunk's coverage of the question in re-scoring.", visibility: .hidden))
+    var coverageWeight: Double?
+
     @Option(help: ArgumentHelp("Abstain below this confidence (0...1).", visibility: .hidden))
     var minConfidence: Double?
 
@@ -25,7 +28,8 @@ struct RetrievalOptions: ParsableArguments {
         for (name, value) in [("--dense-weight", denseWeight), ("--min-confidence", minConfidence)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be between 0 and 1") }
         }
-        for (name, value) in [("--window-weight", windowWeight), ("--name-weight", nameWeight)] {
+        for (name, value) in [("--window-weight", windowWeight), ("--name-weight", nameWeight),
+                              ("--coverage-weight", coverageWeight)] {
             if let value, value < 0 { throw ValidationError("\(name) must not be negative") }
         }
     }
@@ -36,6 +40,7 @@ struct RetrievalOptions: ParsableArguments {
         if let denseWeight { settings.denseWeight = denseWeight }
         if let windowWeight { settings.windowWeight = windowWeight }
         if let nameWeight { settings.nameWeight = nameWeight }
+        if let coverageWeight { settings.coverageWeight = coverageWeight }
         return settings
     }
 

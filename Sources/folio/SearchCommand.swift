@@ -78,7 +78,7 @@ func resultHeader(_ result: RetrievedChunk) -> String {
     return header + "  [\(chunk.chunkID)]"
 }
 
-/// `dense 0.612  lexical 14.20  fused 0.874  window 0.52  name 1.00`
+/// `dense 0.612  lexical 14.20  fused 0.874  window 0.52  name 1.00  coverage 0.83`
 func scoreLine(_ parts: ScoreParts) -> String {
     var fields: [String] = []
     fields.append("dense " + (parts.dense.map { String(format: "%.3f", $0) } ?? "-"))
@@ -86,6 +86,7 @@ func scoreLine(_ parts: ScoreParts) -> String {
     fields.append(String(format: "fused %.3f", parts.fused))
     if let window = parts.window { fields.append(String(format: "window %.2f", window)) }
     if let name = parts.name { fields.append(String(format: "name %.2f", name)) }
+    if let coverage = parts.coverage { fields.append(String(format: "coverage %.2f", coverage)) }
     return fields.joined(separator: "  ")
 }
 

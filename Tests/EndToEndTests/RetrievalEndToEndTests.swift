@@ -38,6 +38,8 @@ struct RetrievalEndToEndTests {
             let scores = try #require(top["scores"] as? [String: Any])
             #expect((scores["dense"] != nil) == (mode != "lexical"), "\(mode): \(scores)")
             #expect((scores["window"] != nil) == (mode == "hybrid"), "\(mode): \(scores)")
+            #expect((scores["coverage"] != nil) == (mode == "hybrid"), "\(mode): \(scores)")
+            if mode == "hybrid" { #expect((scores["coverage"] as? Double ?? 0) > 0.5, "\(scores)") }
         }
         let human = try folio.run(["search", "--store", store, "--show-scores", "--k", "2", "Zorblax-7 coefficient"])
         #expect(human.stdout.contains(" 1. "), "\(human.stdout)")

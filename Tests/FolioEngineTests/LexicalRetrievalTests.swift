@@ -206,4 +206,36 @@ struct LexicalRetrievalTests {
         let answer = answerer.answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
         #expect(answer.text.hasPrefix("A stock is what gives a soup"), "\(answer.text)")
     }
+
+    @Test("the thing a how-many question counts", arguments: [
+        ("How many encoder layers does the BART-large generator used in RAG have?", "layer"),
+        ("How many of the most frequent words were kept as features?", "word"),
+        ("How many identical layers are stacked in the encoder?", "layer"),
+        ("How many times was the book downloaded?", nil),
+        ("What accuracy did it reach?", nil),
+    ] as [(String, String?)])
+    func countedNoun(question: String, expected: String?) {
+        #expect(Answerer.countedNoun(in: question) == expected)
+    }
+
+    @Test("a how-many question abstains when no passage counts the thing, and answers when one does")
+    func countedAnswer() throws {
+        let (store, directory) = try makeStore([
+            ("glider.pdf", "We use the Albatross-9 glider, a slender sailplane with 400 kg of ballast. "
+                + "The Albatross-9 glider carries a pilot and a passenger over the ridge."),
+            ("other.pdf", "unrelated words about birds"),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let chunk = try #require(try store.chunks(documentIDs: store.documents().map(\.id)).first { $0.fileName == "glider.pdf" })
+        let result = RetrievedChunk(rank: 1, score: 1, chunk: chunk, coverage: 1)
+        func answer(_ question: String) throws -> Answer {
+            let scorer = try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: ["glider.pdf"])
+            return Answerer().answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
+        }
+        // Everything the question names is there, but not how many wings: the passage does not answer.
+        #expect(try answer("How many wings does the Albatross-9 glider have?").abstained)
+        let counted = try answer("How many kg of ballast does the Albatross-9 glider carry?")
+        #expect(!counted.abstained)
+        #expect(counted.text.contains("400 kg of ballast"), "\(counted.text)")
+    }
 }
