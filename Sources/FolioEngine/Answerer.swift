@@ -87,16 +87,16 @@ public struct Answerer: Sendable {
                    confidence: confidence)
         }
         guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
+        let questionWords = Set(TextMatch.words(question))
+        let passages = results.prefix(candidateChunks).map { LexicalScorer.Passage($0.chunk.text) }
         // "How many encoder layers …?" is answered by a sentence that counts layers: when none of the passages the
         // answer is drawn from has a number next to the counted thing anywhere in one sentence, the documents
         // mention the topic but not the count (BART-large and RAG are there; how many layers BART has is not).
         if let counted = Self.countedNoun(in: question) {
-            let questionNumbers = Set(TextMatch.words(question))
-            let counts = results.prefix(candidateChunks).contains { result in
-                let passage = LexicalScorer.Passage(result.chunk.text)
-                return passage.sentences.indices.contains { index in
+            let counts = passages.contains { passage in
+                passage.sentences.indices.contains { index in
                     passage.stems[index].contains(counted)
-                        && Self.hasNumber(passage.sentences[index], besides: questionNumbers)
+                        && Self.hasNumber(passage.sentences[index], besides: questionWords)
                 }
             }
             if !counts { return abstain() }
@@ -110,10 +110,8 @@ public struct Answerer: Sendable {
         }
         let scorer = retrieval.scorer
         let wantsNumber = Self.asksForQuantity(question)
-        let questionWords = Set(TextMatch.words(question))
         var candidates: [Candidate] = []
-        for (resultIndex, result) in results.prefix(candidateChunks).enumerated() {
-            let passage = LexicalScorer.Passage(result.chunk.text)
+        for (resultIndex, (result, passage)) in zip(results, passages).enumerated() {
             for (position, sentence) in passage.sentences.enumerated() where sentence.count >= 12 {
                 // The document's name and the section heading are over every sentence of the chunk: a sentence
                 // that repeats them ("The Little Book of Deep Learning …" on its title page) gains nothing by it.
@@ -130,7 +128,7 @@ public struct Answerer: Sendable {
         // The sentence that best restates the question is often followed by the one that answers it
         // ("We observe X. The reason is Y."), so the next sentences of the same chunk come along (two: with
         // short chunks the fact is often one sentence further on).
-        let topPassage = LexicalScorer.Passage(results[top.resultIndex].chunk.text)
+        let topPassage = passages[top.resultIndex]
         // When the best sentence ends its chunk, the sentences that follow it are in the next chunk (after the
         // sentences the two chunks share); they keep the same marker, come after it in reading order, and only
         // fill places that close matches elsewhere leave free.

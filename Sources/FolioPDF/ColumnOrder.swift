@@ -35,6 +35,20 @@ enum ColumnOrder {
         return .across
     }
 
+    /// Whether the page has a column-wide line on each side of its middle: the only pages `repaired` can change.
+    static func hasTwoColumns(_ boxes: [Box?], pageWidth: Double) -> Bool {
+        var left = false, right = false
+        for case let box? in boxes where isWide(box, pageWidth: pageWidth) {
+            switch side(of: box, pageWidth: pageWidth) {
+            case .left: left = true
+            case .right: right = true
+            case .across: continue
+            }
+            if left && right { return true }
+        }
+        return false
+    }
+
     /// The new order of the page's lines (indices into `boxes`), or nil when Poppler's order stands.
     /// - Parameters:
     ///   - boxes: one per line in Poppler's order; nil for a line with nothing visible, which stays with the line

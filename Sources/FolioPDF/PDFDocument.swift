@@ -133,7 +133,7 @@ public final class PDFDocument {
         let breaks = layout.map { Self.flowBreaks(scalars: scalars, rectangles: $0) } ?? []
         let positions = breaks.map(\.index)
         let broken = breaks.isEmpty ? scalars : Self.inserting(breaks.map(\.separator), before: positions, into: scalars)
-        var lines = String(String.UnicodeScalarView(broken)).split(separator: "\n", omittingEmptySubsequences: false)
+        var pageText = breaks.isEmpty ? text : String(String.UnicodeScalarView(broken))
         var lineStyles: [LineStyle] = []
         if styles {
             let (size, bold) = Self.characterStyles(of: page, count: scalars.count)
@@ -144,29 +144,42 @@ public final class PDFDocument {
         if let layout {
             var width = 0.0, height = 0.0
             poppler_page_get_size(page, &width, &height)
-            let boxes = Self.inserting([PopplerRectangle?](repeating: nil, count: breaks.count), before: positions,
-                                       into: layout.map(Optional.some))
-            if let order = ColumnOrder.repaired(Self.lineBoxes(scalars: broken, rectangles: boxes), texts: lines,
-                                                  pageWidth: width),
-               order.count == lines.count {
-                lines = order.map { lines[$0] }
-                if lineStyles.count == order.count { lineStyles = order.map { lineStyles[$0] } }
+            let boxes = Self.lineBoxes(scalars: scalars, rectangles: layout, breaks: breaks)
+            // Most pages have no column prose on both sides: they are not split into lines at all.
+            if ColumnOrder.hasTwoColumns(boxes, pageWidth: width) {
+                var lines = pageText.split(separator: "\n", omittingEmptySubsequences: false)
+                if let order = ColumnOrder.repaired(boxes, texts: lines, pageWidth: width), order.count == lines.count {
+                    lines = order.map { lines[$0] }
+                    if lineStyles.count == order.count { lineStyles = order.map { lineStyles[$0] } }
+                    pageText = lines.joined(separator: "\n")
+                }
             }
         }
-        return PageText(number: number, text: lines.joined(separator: "\n"), lineStyles: lineStyles)
+        return PageText(number: number, text: pageText, lineStyles: lineStyles)
     }
 
-    /// The bounding box of each `\n`-separated line's visible characters (nil for a line with none).
-    private static func lineBoxes(scalars: [Unicode.Scalar], rectangles: [PopplerRectangle?]) -> [ColumnOrder.Box?] {
+    /// The bounding box of the visible characters of each line of the text `scalars` makes once `breaks` are
+    /// inserted (nil for a line with none); `rectangles` has one per scalar.
+    private static func lineBoxes(scalars: [Unicode.Scalar], rectangles: UnsafeBufferPointer<PopplerRectangle>,
+                                  breaks: [(index: Int, separator: Unicode.Scalar)]) -> [ColumnOrder.Box?] {
         var boxes: [ColumnOrder.Box?] = []
         var current: ColumnOrder.Box? = nil
-        for (scalar, rectangle) in zip(scalars, rectangles) {
+        var nextBreak = 0
+        for (i, scalar) in scalars.enumerated() {
+            if nextBreak < breaks.count, breaks[nextBreak].index == i {
+                if breaks[nextBreak].separator == "\n" {
+                    boxes.append(current)
+                    current = nil
+                }
+                nextBreak += 1
+            }
             if scalar == "\n" {
                 boxes.append(current)
                 current = nil
                 continue
             }
-            guard !isBlank(scalar), let r = rectangle else { continue }
+            guard !isBlank(scalar) else { continue }
+            let r = rectangles[i]
             let box = ColumnOrder.Box(x1: min(r.x1, r.x2), y1: min(r.y1, r.y2), x2: max(r.x1, r.x2), y2: max(r.y1, r.y2))
             current = current.map { ColumnOrder.Box(x1: min($0.x1, box.x1), y1: min($0.y1, box.y1),
                                                     x2: max($0.x2, box.x2), y2: max($0.y2, box.y2)) } ?? box
