@@ -112,29 +112,39 @@ public struct LexicalScorer: Sendable {
     }
 
     /// The best score of any `width` consecutive sentences, and the index of the best single sentence.
-    func bestWindow(in passage: Passage, width: Int) -> (score: Double, sentence: Int?) {
+    func bestWindow(in passage: Passage, width: Int, extra: Set<String> = []) -> (score: Double, sentence: Int?) {
         var best = 0.0
         for start in passage.stems.indices {
             let window = Array(passage.stems[start ..< min(start + width, passage.stems.count)].joined())
-            best = max(best, windowScore(window))
+            best = max(best, windowScore(window, extra: extra))
         }
         var bestSentence: Int? = nil
         var bestSentenceScore = -1.0
         for (index, stems) in passage.stems.enumerated() where passage.sentences[index].count >= 12 {
-            let score = windowScore(stems)
+            let score = windowScore(stems, extra: extra)
             if score > bestSentenceScore { bestSentenceScore = score; bestSentence = index }
         }
         return (best, bestSentence)
     }
 
     /// How strongly the question names this document (0...1): 1 when a question word is the document's whole
-    /// name (`LoRA` for `lora.pdf`, `GPT-1` for `gpt1.pdf`), else the weighted share of the name's words it uses.
+    /// name (`LoRA` for `lora.pdf`, `GPT-1` for `gpt1.pdf`) or a capitalized run is part of its title, else the
+    /// weighted share of the name's words it uses.
     func nameMatch(_ nameWords: [[String]]) -> Double {
         var questionWords = Set<String>()
         var weights: [String: Double] = [:]
         for term in terms {
             for part in term.parts { questionWords.insert(part); weights[part] = max(weights[part] ?? 0, term.weight) }
             if let joined = term.joined { questionWords.insert(joined); weights[joined] = term.weight }
+        }
+        // A run of two or more capitalized words that is part of the title names the document by its short title
+        // ("the Little Book" for "The Little Book of Deep Learning").
+        for name in query.names {
+            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }.map(TextMatch.stem)
+            guard words.count >= 2 else { continue }
+            if nameWords.contains(where: { title in
+                title.count >= words.count && (0 ... title.count - words.count).contains { Array(title[$0 ..< $0 + words.count]) == words }
+            }) { return 1 }
         }
         // An acronym in capitals names the document it abbreviates (`SBERT` for "Sentence-BERT", `RAG` for
         // "Retrieval-Augmented Generation").

@@ -208,7 +208,6 @@ public final class Retriever: @unchecked Sendable {
         for record in records {
             let base = (first[record.rowID] ?? 0) / normalizer
             let passage = LexicalScorer.Passage(record.text)
-            let window = scorer.bestWindow(in: passage, width: 2)
             let names = nameWords[record.documentID] ?? []
             let name = scorer.nameMatch(names)
             // The chunk's section heading counts like the document's name: a question that names the topic of a
@@ -220,6 +219,9 @@ public final class Retriever: @unchecked Sendable {
                 nameSet.formUnion(words)
                 if words.count > 1 { nameSet.insert(words.joined()) }
             }
+            // Those words are over every sentence of the chunk, so a sentence that repeats them (a title page's
+            // "The Little Book of Deep Learning") is no better a window for it.
+            let window = scorer.bestWindow(in: passage, width: 2, extra: nameSet)
             var score = mode == .dense ? first[record.rowID] ?? 0 : base
             var parts = ScoreParts(dense: dense[record.rowID], lexical: lexical[record.rowID], fused: base)
             if rerank {

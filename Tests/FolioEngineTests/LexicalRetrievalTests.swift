@@ -95,6 +95,14 @@ struct LexicalRetrievalTests {
         let lowercase = try LexicalScorer(query: LexicalQuery("Which datasets was sbert fine-tuned on?"),
                                           store: store, documentNames: ["sentence-bert.pdf"])
         #expect(lowercase.nameMatch(sentenceBERT) < 1)  // only capitals mark an acronym
+        // A capitalized run that is part of a title names the document by its short title.
+        let book = LexicalScorer.nameWords(fileName: "little-book-of-deep-learning.pdf", title: "The Little Book of Deep Learning")
+        let short = try LexicalScorer(query: LexicalQuery("How does the Little Book describe BERT?"), store: store, documentNames: [])
+        #expect(short.nameMatch(book) == 1)
+        let loose = try LexicalScorer(query: LexicalQuery("Which little book describes BERT?"), store: store, documentNames: [])
+        #expect(loose.nameMatch(book) < 1)  // lower case: a phrase, not a title
+        let elsewhere = try LexicalScorer(query: LexicalQuery("How does the Book Little describe BERT?"), store: store, documentNames: [])
+        #expect(elsewhere.nameMatch(book) < 1)  // the words must run as in the title
         #expect(LexicalScorer.abbreviates("rag", ["retriev", "augment", "generat", "knowledg"]))
         #expect(LexicalScorer.abbreviates("dpr", ["dens", "passag", "retriev"]))
         #expect(!LexicalScorer.abbreviates("dpr", ["dens", "retriev", "passag"]))
@@ -205,6 +213,10 @@ struct LexicalRetrievalTests {
         let answerer = Answerer(maxSentences: 1, followingSentences: 0)
         let answer = answerer.answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
         #expect(answer.text.hasPrefix("A stock is what gives a soup"), "\(answer.text)")
+        // The search's best window judges the same way.
+        let passage = LexicalScorer.Passage(text)
+        #expect(scorer.bestWindow(in: passage, width: 1).sentence == 0)
+        #expect(scorer.bestWindow(in: passage, width: 1, extra: context).sentence == 1)
     }
 
     @Test("the thing a how-many question counts", arguments: [
