@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "FolioIndexTests", dependencies: ["FolioIndex"]),
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
-        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore"]),
+        .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),
         .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioIndex", "FolioLLM", "FolioStore", "FolioEncoder", "FolioTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport", "FolioStore"]),

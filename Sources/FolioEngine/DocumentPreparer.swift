@@ -31,6 +31,15 @@ public struct ChunkingOptions: Sendable, Codable, Equatable {
         if overlapSentences < 0 || overlapSentences > 5 { return "--chunk-overlap must be between 0 and 5 sentences" }
         return nil
     }
+
+    /// The version of extraction, cleaning and chunking: raised whenever they make other pages or chunks from the
+    /// same PDF, so stores made before are extracted again (2: column order repaired, contents pages dropped).
+    public static let extractionVersion = 2
+
+    /// What a stored document records about how it was made; a document whose record differs is extracted again.
+    public var pipeline: String {
+        "extraction \(Self.extractionVersion); chunks \(targetTokens)/\(maxTokens)/\(overlapSentences)"
+    }
 }
 
 /// A chunk ready to embed: its display text, page span and section, and the text given to the encoder.

@@ -7,7 +7,8 @@ import Foundation
 
 /// What happened to one file in an ingest run.
 public enum IngestOutcome: Sendable {
-    /// Extracted, chunked, embedded and stored; `replaced` when an older version of the file was replaced.
+    /// Extracted, chunked, embedded and stored; `replaced` when an older version of the file was replaced, or the
+    /// same file as an older extraction or other chunk settings had made it.
     case ingested(DocumentRecord, replaced: Bool)
     /// Already stored with the same content (sha256); nothing was read but the file's bytes.
     case unchanged(DocumentRecord)
@@ -219,7 +220,11 @@ public struct Ingestor {
             }
             let atPath = try store.documents(matching: path).first { $0.path == path }
             if let existing = try store.document(sha256: sha) {
-                if existing.path == path { return .done(.unchanged(existing)) }
+                // Made by an older extraction or with other chunk settings: extracted again, replacing it.
+                let stale = existing.pipeline != chunking.pipeline
+                if existing.path == path {
+                    return stale ? .extract(sha256: sha, previous: existing.id) : .done(.unchanged(existing))
+                }
                 if FileManager.default.fileExists(atPath: existing.path) {
                     return .done(.duplicate(path: path, of: existing.path))  // a copy: keep the original
                 }
@@ -228,6 +233,7 @@ public struct Ingestor {
                 let replaced = atPath.map(\.id).flatMap { $0 == existing.id ? nil : $0 }
                 try store.updateLocation(documentID: existing.id, path: path, fileName: file.lastPathComponent,
                                          replacing: replaced)
+                if stale { return .extract(sha256: sha, previous: existing.id) }
                 var moved = existing
                 moved.path = path
                 moved.fileName = file.lastPathComponent
@@ -263,7 +269,8 @@ public struct Ingestor {
             do {
                 let record = try store.insert(NewDocument(
                     path: path, fileName: file.lastPathComponent, sha256: sha256, title: prepared.title,
-                    author: prepared.author, pages: prepared.pages.map { ($0.number, $0.text) }, chunks: chunks),
+                    author: prepared.author, pages: prepared.pages.map { ($0.number, $0.text) }, chunks: chunks,
+                    pipeline: chunking.pipeline),
                     replacing: previous)
                 return .ingested(record, replaced: previous != nil)
             } catch {

@@ -6,7 +6,7 @@ extension FolioStore {
         DocumentRecord(id: row["id"], path: row["path"], fileName: row["file_name"], sha256: row["sha256"],
                        title: row["title"], author: row["author"], pageCount: row["pages"],
                        chunkCount: row["chunk_count"],
-                       ingestedAt: Date(timeIntervalSince1970: row["ingested_at"]))
+                       ingestedAt: Date(timeIntervalSince1970: row["ingested_at"]), pipeline: row["pipeline"])
     }
 
     /// All documents, by file name.
@@ -47,10 +47,11 @@ extension FolioStore {
             }
             let now = Date()
             try db.execute(sql: """
-                INSERT INTO documents (path, file_name, sha256, title, author, pages, chunk_count, ingested_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO documents (path, file_name, sha256, title, author, pages, chunk_count, ingested_at, pipeline)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [document.path, document.fileName, document.sha256, document.title, document.author,
-                                 document.pages.count, document.chunks.count, now.timeIntervalSince1970])
+                                 document.pages.count, document.chunks.count, now.timeIntervalSince1970,
+                                 document.pipeline])
             let id = db.lastInsertedRowID
             let pageStatement = try db.makeStatement(sql: "INSERT INTO pages (document_id, number, text) VALUES (?, ?, ?)")
             for page in document.pages {
@@ -69,7 +70,7 @@ extension FolioStore {
             }
             return DocumentRecord(id: id, path: document.path, fileName: document.fileName, sha256: document.sha256,
                                   title: document.title, author: document.author, pageCount: document.pages.count,
-                                  chunkCount: document.chunks.count, ingestedAt: now)
+                                  chunkCount: document.chunks.count, ingestedAt: now, pipeline: document.pipeline)
         }
     }
 

@@ -39,7 +39,7 @@ public final class FolioStore: @unchecked Sendable {
         try migrate()
     }
 
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     private func migrate() throws {
         var migrator = DatabaseMigrator()
@@ -89,6 +89,11 @@ public final class FolioStore: @unchecked Sendable {
                 END;
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """)
+        }
+        // Which extraction and chunk settings made each document, so that a later Folio (or other settings)
+        // extracts it again instead of keeping what an older one made.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE documents ADD COLUMN pipeline TEXT NOT NULL DEFAULT ''")
         }
         do {
             try migrator.migrate(pool)

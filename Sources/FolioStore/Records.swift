@@ -13,9 +13,12 @@ public struct DocumentRecord: Sendable, Equatable, Codable {
     public var pageCount: Int
     public var chunkCount: Int
     public var ingestedAt: Date
+    /// How its pages and chunks were made (the extraction's version and the chunk settings); empty for documents
+    /// stored before this was recorded.
+    public var pipeline: String
 
     public init(id: Int64, path: String, fileName: String, sha256: String, title: String, author: String?,
-                pageCount: Int, chunkCount: Int, ingestedAt: Date) {
+                pageCount: Int, chunkCount: Int, ingestedAt: Date, pipeline: String = "") {
         self.id = id
         self.path = path
         self.fileName = fileName
@@ -25,6 +28,7 @@ public struct DocumentRecord: Sendable, Equatable, Codable {
         self.pageCount = pageCount
         self.chunkCount = chunkCount
         self.ingestedAt = ingestedAt
+        self.pipeline = pipeline
     }
 }
 
@@ -60,9 +64,11 @@ public struct NewDocument: Sendable {
     /// `(number, raw text)` of every page.
     public var pages: [(number: Int, text: String)]
     public var chunks: [NewChunk]
+    /// How the pages and chunks were made (see `DocumentRecord.pipeline`).
+    public var pipeline: String
 
     public init(path: String, fileName: String, sha256: String, title: String, author: String?,
-                pages: [(number: Int, text: String)], chunks: [NewChunk]) {
+                pages: [(number: Int, text: String)], chunks: [NewChunk], pipeline: String = "") {
         self.path = path
         self.fileName = fileName
         self.sha256 = sha256
@@ -70,6 +76,7 @@ public struct NewDocument: Sendable {
         self.author = author
         self.pages = pages
         self.chunks = chunks
+        self.pipeline = pipeline
     }
 }
 

@@ -9,12 +9,13 @@ struct IngestCommand: ParsableCommand {
         discussion: """
             Each PDF is read with Poppler in a worker process (two or more at once, one per core; a document \
             that crashes Poppler or runs past --timeout costs only itself), cleaned (ligatures folded, \
-            hyphenation undone, running headers, footers, page numbers and arXiv stamps removed), cut into \
-            sentence-aware chunks that keep their page span and section heading, embedded with \
-            all-MiniLM-L6-v2, and stored with its pages in one transaction: an interrupted run never leaves half \
-            a document. A file already stored with the same content is skipped without being opened; a changed \
-            file replaces its old version; a moved file is recognized by its content. A file that fails is \
-            named on stderr and the run goes on; the exit code is non-zero if any failed.
+            hyphenation undone, running headers, footers, page numbers, arXiv stamps and contents pages \
+            removed), cut into sentence-aware chunks that keep their page span and section heading, embedded \
+            with all-MiniLM-L6-v2, and stored with its pages in one transaction: an interrupted run never leaves \
+            half a document. A file already stored with the same content is skipped without being opened, unless \
+            an older Folio or other --chunk-* settings made it: then it is extracted again ("replaced"). A \
+            changed file replaces its old version; a moved file is recognized by its content. A file that fails \
+            is named on stderr and the run goes on; the exit code is non-zero if any failed.
 
             Examples:
               folio ingest paper.pdf

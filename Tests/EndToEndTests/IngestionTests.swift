@@ -188,7 +188,7 @@ struct IngestionTests {
         #expect(result.stdout.contains("3 ingested, 0 unchanged, 2 failed"), "\(result.stdout)")
     }
 
-    @Test("incremental: unchanged files are not extracted, a changed file is replaced, moves and copies are recognized")
+    @Test("incremental: unchanged files are not extracted, a changed or re-chunked file is replaced, moves and copies are recognized")
     func incremental() throws {
         let folio = try FolioBinary()
         let root = try TestPaths.temporaryDirectory("folio-e2e-incr")
@@ -237,6 +237,16 @@ struct IngestionTests {
         #expect(copied["extracted"] as? Int == 0)
         #expect((copied["documents"] as? [[String: Any]])?.first?["status"] as? String == "duplicate")
         #expect(try storedDocuments(folio, store: store)["volcanoes.pdf"] != nil)
+
+        // Other chunk settings made the stored chunks: the same files are extracted again, replacing them.
+        let rechunked = try json(try folio.run(["ingest", "--store", store, "--json", "--chunk-target", "40",
+                                                library.appendingPathComponent("bread.pdf").path]).stdout)
+        #expect(rechunked["extracted"] as? Int == 1)
+        #expect((rechunked["documents"] as? [[String: Any]])?.first?["status"] as? String == "replaced")
+        let same = try json(try folio.run(["ingest", "--store", store, "--json", "--chunk-target", "40",
+                                           library.appendingPathComponent("bread.pdf").path]).stdout)
+        #expect(same["extracted"] as? Int == 0)
+        #expect(try storedDocuments(folio, store: store).count == 3)
 
         // Remove: the document and its chunks go, search no longer finds them.
         #expect(try folio.run(["remove", "--store", store, "seabirds.pdf"]).status == 0)

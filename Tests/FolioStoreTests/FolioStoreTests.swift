@@ -1,5 +1,6 @@
 import FolioStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite("SQLite store")
@@ -45,6 +46,44 @@ struct FolioStoreTests {
         // Reopening sees the same data.
         let reopened = try FolioStore(directory: directory, readOnly: true)
         #expect(try reopened.chunkCount() == 1)
+    }
+
+    @Test("a store made before documents recorded their pipeline opens, keeps its data, and records it from then on")
+    func migratesVersion1() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-v1-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The first schema's documents table, as the first release wrote it, with one document.
+        let old = try DatabaseQueue(path: directory.appendingPathComponent("folio.sqlite").path)
+        try old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE, title TEXT NOT NULL, author TEXT, pages INTEGER NOT NULL,
+                    chunk_count INTEGER NOT NULL, ingested_at REAL NOT NULL);
+                CREATE TABLE pages (document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (document_id, number)) WITHOUT ROWID;
+                CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL,
+                    page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT, text TEXT NOT NULL,
+                    token_count INTEGER NOT NULL, embedding BLOB NOT NULL);
+                CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
+                    tokenize="porter unicode61 remove_diacritics 2");
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO documents VALUES (1, '/papers/old.pdf', 'old.pdf', 'dddd4444', 'Old', NULL, 1, 0, 0);
+                """)
+        }
+        try old.close()
+        let store = try FolioStore(directory: directory)
+        let documents = try store.documents()
+        #expect(documents.map(\.fileName) == ["old.pdf"])
+        #expect(documents.first?.pipeline == "")  // made by a Folio that did not say how: extracted again
+        var next = makeDocument(name: "new.pdf", sha: "eeee5555", texts: ["fresh text"])
+        next.pipeline = "extraction 2; chunks 112/256/1"
+        _ = try store.insert(next)
+        #expect(try store.document(sha256: "eeee5555")?.pipeline == "extraction 2; chunks 112/256/1")
+        #expect(try store.integrityCheck() == "ok")
     }
 
     @Test("a read-only open of a missing store says how to create one")
