@@ -7,9 +7,9 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Show the stored chunks closest to a query, with document, pages and the matching sentence.",
         discussion: """
-            Dense (MiniLM) and lexical (BM25) candidates are fused and re-scored by their best-matching sentences \
-            and by the document the query names; --mode dense|lexical shows either retriever alone, and \
-            --show-scores shows the parts of each score.
+            Dense (MiniLM) and lexical (BM25) candidates are fused and re-scored by their best-matching sentences, \
+            by how much of the query each chunk covers and by the document the query names; --mode dense|lexical \
+            shows either retriever alone, and --show-scores shows the parts of each score.
 
             Examples:
               folio search "scaled dot-product attention"
