@@ -13,8 +13,10 @@ import Foundation
 /// right column. Column prose is a run of two or more consecutive lines of one column, at least half of them a
 /// column's width (table cells and figure labels are narrower). Where Poppler reads right-column prose before the
 /// band's last run of left-column prose, those right-column runs move, in Poppler's order, to just after that
-/// last left run. Nothing else moves: table cells, figure labels and headings keep Poppler's places, and a page
-/// Poppler reads column by column comes out unchanged.
+/// last left run. And where the left column then ends mid-sentence while the right column's first paragraph after
+/// its floated tables and captions starts in lower case, that paragraph moves up to follow it (DPR's page 12:
+/// "DPR is able to return" + two tables + "the correct answer"). Nothing else moves: table cells, figure labels and
+/// headings keep Poppler's places, and a page Poppler reads column by column, sentences whole, comes out unchanged.
 enum ColumnOrder {
     /// A line's bounding box in page points (y grows downwards).
     struct Box: Equatable {
@@ -68,10 +70,10 @@ enum ColumnOrder {
             guard let box = unit.box else { continue }
             bands[crossingTops.filter { $0 <= box.y1 }.count, default: []].append(u)
         }
+        let unitBoxes = units.map(\.box)
         var order = Array(units.indices)
         for (_, members) in bands.sorted(by: { $0.key < $1.key }) {
-            let boxes = units.map(\.box)
-            let runs = columnRuns(members, sides: sides, boxes: boxes, pageWidth: pageWidth)
+            let runs = columnRuns(members, sides: sides, boxes: unitBoxes, pageWidth: pageWidth)
             guard let lastLeft = runs.last(where: { $0.side == .left }), let anchor = lastLeft.units.last else { continue }
             // Right-column prose read before the left column's end goes after it.
             let early = runs.filter { $0.side == .right && $0.units[0] < lastLeft.units[0] }.flatMap(\.units)
@@ -83,7 +85,7 @@ enum ColumnOrder {
             // case, after the tables and captions floated to the column's top: that paragraph comes first.
             let line = { (unit: Int) in texts[units[unit].lines[0]] }
             guard !endsSentence(line(anchor)), let at = order.firstIndex(of: anchor) else { continue }
-            let rightRuns = paragraphs(members, sides: sides, boxes: boxes, pageWidth: pageWidth).filter { $0.side == .right }
+            let rightRuns = paragraphs(members, sides: sides, boxes: unitBoxes, pageWidth: pageWidth).filter { $0.side == .right }
                 .sorted { (order.firstIndex(of: $0.units[0]) ?? 0) < (order.firstIndex(of: $1.units[0]) ?? 0) }
             for run in rightRuns where (order.firstIndex(of: run.units[0]) ?? 0) > at {
                 if startsLowercase(line(run.units[0])) {
