@@ -68,12 +68,17 @@ public struct LexicalQuery: Sendable {
 
     /// The FTS5 expression: every term's variants and every bigram phrase, OR-ed, each quoted (so any user
     /// text is safe). Empty when the question has no content words.
-    public var matchExpression: String {
+    public var matchExpression: String { matchExpression(excluding: []) }
+
+    /// ``matchExpression`` without the terms whose `joined` form is in `excluded`, nor the bigrams they are part of.
+    public func matchExpression(excluding excluded: Set<String>) -> String {
         var alternatives: [String] = []
         func add(_ phrase: String) {
             if !phrase.isEmpty, !alternatives.contains(phrase) { alternatives.append(phrase) }
         }
-        for term in terms {
+        var dropped = Set<String>()
+        for term in terms where excluded.contains(term.joined) { dropped.formUnion(term.parts) }
+        for term in terms where !excluded.contains(term.joined) {
             if term.parts.count > 1 || term.joined != term.parts[0] {
                 add(term.runs.joined(separator: " "))
                 add(term.joined)
@@ -83,7 +88,7 @@ public struct LexicalQuery: Sendable {
             }
             for variant in term.variants { add(variant) }
         }
-        for (a, b) in bigrams { add(a + " " + b) }
+        for (a, b) in bigrams where !dropped.contains(a) && !dropped.contains(b) { add(a + " " + b) }
         return FolioStore.matchExpression(terms: alternatives)
     }
 

@@ -165,6 +165,35 @@ public struct LexicalScorer: Sendable {
         return best
     }
 
+    /// The question's terms (their `joined` forms) that name a document, as ``nameMatch(_:)`` counts names: a term
+    /// that is a document's whole name (`GPT-2`, `Transformer`), an acronym of its title (`SBERT`), or a word of a
+    /// capitalized run that runs as in its title (`Little`, `Book`).
+    /// - Parameter names: each document's names, as ``nameWords(fileName:title:)`` and introduced names give them.
+    func documentNameTerms(_ names: [[[String]]]) -> Set<String> {
+        let all = names.joined().filter { !$0.isEmpty }
+        let whole = Set(all.map { $0.joined() })
+        var found = Set<String>()
+        for term in query.terms {
+            if whole.contains(TextMatch.stem(term.joined)) || whole.contains(term.joined) {
+                found.insert(term.joined)
+            } else if term.surface.count >= 3, term.surface.allSatisfy({ $0.isUppercase }),
+                      all.contains(where: { Self.abbreviates(TextMatch.fold(term.surface), $0) }) {
+                found.insert(term.joined)
+            }
+        }
+        for name in query.names {
+            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }
+            let stems = words.map(TextMatch.stem)
+            guard stems.count >= 2 else { continue }
+            if all.contains(where: { title in
+                title.count >= stems.count && (0 ... title.count - stems.count).contains { Array(title[$0 ..< $0 + stems.count]) == stems }
+            }) {
+                for term in query.terms where words.contains(term.joined) { found.insert(term.joined) }
+            }
+        }
+        return found
+    }
+
     /// Whether `acronym` is spelled by two or more consecutive `words`, each giving its first letter or itself
     /// (`sbert`: "sentence", "bert"; `dpr`: "dense", "passage", "retrieval").
     static func abbreviates(_ acronym: String, _ words: [String]) -> Bool {

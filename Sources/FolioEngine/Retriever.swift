@@ -152,9 +152,23 @@ public final class Retriever: @unchecked Sendable {
             if let top = hits.first, let bottom = hits.last { denseRange = (bottom.score, top.score) }
             queryVector = vector
         }
+        var nameWords: [Int64: [[String]]] = [:]
+        let openings = try store.openingTexts(chunksPerDocument: 3)
+        for document in documents {
+            nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
+                + Self.introducedNames(in: openings[document.id] ?? "", capitalizedIn: lexicalQuery)
+                    .map { TextMatch.words($0).map(TextMatch.stem) }
+        }
         var lexical: [Int64: Float] = [:]
         var bestLexical: Float = 0
-        let expression = lexicalQuery.matchExpression
+        // When the second stage weighs the document the question names, BM25 leaves the name's words out: over
+        // them it only favours the chunks that repeat the name (a title page, the acknowledgements) over the one
+        // that states the fact ("The vocabulary is expanded to 50,257" never says GPT-2).
+        var expression = lexicalQuery.matchExpression
+        if mode == .hybrid {
+            let topical = lexicalQuery.matchExpression(excluding: scorer.documentNameTerms(Array(nameWords.values)))
+            if !topical.isEmpty { expression = topical }
+        }
         if mode != .dense, !expression.isEmpty {
             for hit in try store.lexicalSearch(matchExpression: expression, limit: depth, documentIDs: documentIDs) {
                 lexical[hit.rowID] = Float(hit.score)
@@ -195,13 +209,6 @@ public final class Retriever: @unchecked Sendable {
         let headCount = rerank ? min(ordered.count, max(settings.rerankDepth, k)) : min(ordered.count, k * 3)
         let head = Array(ordered.prefix(headCount))
         let records = try store.chunks(rowIDs: head.map(\.key))
-        var nameWords: [Int64: [[String]]] = [:]
-        let openings = try store.openingTexts(chunksPerDocument: 3)
-        for document in documents {
-            nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
-                + Self.introducedNames(in: openings[document.id] ?? "", capitalizedIn: lexicalQuery)
-                    .map { TextMatch.words($0).map(TextMatch.stem) }
-        }
         let normalizer = mode == .dense ? 1 : best
         var scored: [(record: ChunkRecord, score: Float, parts: ScoreParts, sentence: String?, coverage: Float,
                       words: Set<String>, context: Set<String>)] = []

@@ -250,4 +250,25 @@ struct LexicalRetrievalTests {
         #expect(!counted.abstained)
         #expect(counted.text.contains("400 kg of ballast"), "\(counted.text)")
     }
+
+    @Test("the words that name a document are known, and the BM25 query can leave them out")
+    func documentNameTerms() throws {
+        let (store, directory) = try makeStore([("gpt2.pdf", "The vocabulary is expanded to 50,257."), ("other.pdf", "unrelated words about birds")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let names = [LexicalScorer.nameWords(fileName: "gpt2.pdf", title: "Language Models are Unsupervised Multitask Learners"),
+                     LexicalScorer.nameWords(fileName: "little-book-of-deep-learning.pdf", title: "The Little Book of Deep Learning"),
+                     LexicalScorer.nameWords(fileName: "sentence-bert.pdf", title: "Sentence-BERT: Sentence Embeddings using Siamese BERT-Networks")]
+        func named(_ question: String) throws -> Set<String> {
+            try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: []).documentNameTerms(names)
+        }
+        #expect(try named("What is the vocabulary size of GPT-2?") == ["gpt2"])
+        #expect(try named("How does the Little Book describe softmax?") == ["little", "book"])
+        #expect(try named("Which datasets was SBERT trained on?") == ["sbert"])
+        #expect(try named("Which language models are unsupervised?").isEmpty)  // title words, not a name
+        let query = LexicalQuery("What is the vocabulary size of GPT-2?")
+        let topical = query.matchExpression(excluding: ["gpt2"])
+        #expect(topical.contains("\"vocabulary\"") && topical.contains("\"vocabulary size\""), "\(topical)")
+        #expect(!topical.contains("gpt"), "\(topical)")
+        #expect(query.matchExpression.contains("\"gpt 2\""))
+    }
 }
