@@ -139,19 +139,10 @@ public struct LexicalScorer: Sendable {
         }
         // A run of two or more capitalized words that is part of the title names the document by its short title
         // ("the Little Book" for "The Little Book of Deep Learning").
-        for name in query.names {
-            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }.map(TextMatch.stem)
-            guard words.count >= 2 else { continue }
-            if nameWords.contains(where: { title in
-                title.count >= words.count && (0 ... title.count - words.count).contains { Array(title[$0 ..< $0 + words.count]) == words }
-            }) { return 1 }
-        }
+        if !titleRuns(in: nameWords).isEmpty { return 1 }
         // An acronym in capitals names the document it abbreviates (`SBERT` for "Sentence-BERT", `RAG` for
         // "Retrieval-Augmented Generation").
-        for term in query.terms where term.surface.count >= 3 && term.surface.allSatisfy({ $0.isUppercase }) {
-            let acronym = TextMatch.fold(term.surface)
-            if nameWords.contains(where: { Self.abbreviates(acronym, $0) }) { return 1 }
-        }
+        if query.terms.contains(where: { Self.isAcronym($0, of: nameWords) }) { return 1 }
         var best = 0.0
         for words in nameWords where !words.isEmpty {
             if questionWords.contains(words.joined()) { return 1 }
@@ -174,24 +165,33 @@ public struct LexicalScorer: Sendable {
         let whole = Set(all.map { $0.joined() })
         var found = Set<String>()
         for term in query.terms {
-            if whole.contains(TextMatch.stem(term.joined)) || whole.contains(term.joined) {
-                found.insert(term.joined)
-            } else if term.surface.count >= 3, term.surface.allSatisfy({ $0.isUppercase }),
-                      all.contains(where: { Self.abbreviates(TextMatch.fold(term.surface), $0) }) {
+            if whole.contains(TextMatch.stem(term.joined)) || whole.contains(term.joined) || Self.isAcronym(term, of: all) {
                 found.insert(term.joined)
             }
         }
-        for name in query.names {
-            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }
-            let stems = words.map(TextMatch.stem)
-            guard stems.count >= 2 else { continue }
-            if all.contains(where: { title in
-                title.count >= stems.count && (0 ... title.count - stems.count).contains { Array(title[$0 ..< $0 + stems.count]) == stems }
-            }) {
-                for term in query.terms where words.contains(term.joined) { found.insert(term.joined) }
-            }
+        for words in titleRuns(in: all) {
+            for term in query.terms where words.contains(term.joined) { found.insert(term.joined) }
         }
         return found
+    }
+
+    /// The question's runs of two or more capitalized words (stop words aside) that run, stemmed, as in one of
+    /// `names`, each as its folded words: "the Little Book" in "The Little Book of Deep Learning".
+    func titleRuns(in names: [[String]]) -> [[String]] {
+        query.names.compactMap { name in
+            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }
+            let stems = words.map(TextMatch.stem)
+            guard stems.count >= 2, names.contains(where: { name in
+                name.count >= stems.count && (0 ... name.count - stems.count).contains { Array(name[$0 ..< $0 + stems.count]) == stems }
+            }) else { return nil }
+            return words
+        }
+    }
+
+    /// Whether `term` is an acronym in capitals (three letters or more) that abbreviates one of `names`.
+    static func isAcronym(_ term: LexicalQuery.Term, of names: [[String]]) -> Bool {
+        term.surface.count >= 3 && term.surface.allSatisfy({ $0.isUppercase })
+            && names.contains { abbreviates(TextMatch.fold(term.surface), $0) }
     }
 
     /// Whether `acronym` is spelled by two or more consecutive `words`, each giving its first letter or itself
