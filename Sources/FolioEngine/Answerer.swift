@@ -27,7 +27,8 @@ public struct Answer: Sendable {
 public struct Answerer: Sendable {
     /// Abstain when the confidence (the best result's term coverage, less the penalty below) is under this.
     public var minimumConfidence: Double
-    /// Taken off the confidence when the question names something (`Stable Diffusion`) no stored text mentions.
+    /// Taken off the confidence when the question names something (`Stable Diffusion`) no stored text mentions:
+    /// the passages can at best answer the same question about something else.
     public var unknownNamePenalty: Double
     /// How many of the top results sentences are drawn from.
     public var candidateChunks: Int
@@ -46,7 +47,7 @@ public struct Answerer: Sendable {
     public var semanticRescue: Double
     public var partialConfidence: Double
 
-    public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.15, candidateChunks: Int = 3,
+    public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
                 numberBonus: Double = 0.15, followingSentences: Int = 2, semanticRescue: Double = 0.55,
                 partialConfidence: Double = 0.35) {
@@ -72,6 +73,14 @@ public struct Answerer: Sendable {
 
     static let abstainMessage = "The documents do not answer this question. The closest passages are listed below."
 
+    /// The abstention's message, naming what the question asks about that no stored text mentions.
+    static func abstainMessage(unknownNames: [String]) -> String {
+        guard !unknownNames.isEmpty else { return abstainMessage }
+        let names = unknownNames.map { "“\($0)”" }.joined(separator: ", ")
+        return "The documents do not answer this question: none of them mentions \(names). "
+            + "The closest passages are listed below."
+    }
+
     /// How sure the documents answer: the best result's coverage of the question, less the unknown-name penalty.
     public func confidence(_ retrieval: Retrieval) -> Double {
         guard let best = retrieval.results.first else { return 0 }
@@ -83,8 +92,8 @@ public struct Answerer: Sendable {
         let results = retrieval.results
         let confidence = confidence(retrieval)
         func abstain() -> Answer {
-            Answer(question: question, text: Self.abstainMessage, abstained: true, citations: [], results: results,
-                   confidence: confidence)
+            Answer(question: question, text: Self.abstainMessage(unknownNames: retrieval.scorer.unknownNames),
+                   abstained: true, citations: [], results: results, confidence: confidence)
         }
         guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
         let questionWords = Set(TextMatch.words(question))

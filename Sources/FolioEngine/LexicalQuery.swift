@@ -42,8 +42,11 @@ public struct LexicalQuery: Sendable {
             let surface = Self.strip(raw)
             let capitalized = index > 0 && surface.first?.isUppercase == true
                 && !Self.stopWords.contains(surface.lowercased())
+            // A possessive closes the name: "RAG's Jeopardy question generation" names RAG, then Jeopardy.
+            let possessive = ["'s", "’s"].contains { Self.trimmed(raw).hasSuffix($0) }
             if capitalized && !parenthesized {
                 run.append(surface)
+                if possessive { names.append(run.joined(separator: " ")); run = [] }
             } else {
                 if !run.isEmpty { names.append(run.joined(separator: " ")) }
                 run = []
@@ -138,11 +141,17 @@ public struct LexicalQuery: Sendable {
 
     /// Strips surrounding punctuation and a possessive `'s`.
     static func strip(_ word: String) -> String {
+        var w = Substring(trimmed(word))
+        for suffix in ["'s", "’s"] where w.hasSuffix(suffix) { w = w.dropLast(2) }
+        return String(w)
+    }
+
+    /// `word` without surrounding quotes, brackets and punctuation.
+    static func trimmed(_ word: String) -> String {
         var w = Substring(word)
         let edge: Set<Character> = ["\"", "'", "“", "”", "‘", "’", "(", ")", "[", "]", "{", "}", ",", ";", ":", "!", "?", "."]
         while let first = w.first, edge.contains(first) { w = w.dropFirst() }
         while let last = w.last, edge.contains(last) { w = w.dropLast() }
-        for suffix in ["'s", "’s"] where w.hasSuffix(suffix) { w = w.dropLast(2) }
         return String(w)
     }
 

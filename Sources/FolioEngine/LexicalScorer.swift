@@ -53,16 +53,28 @@ public struct LexicalScorer: Sendable {
         }
         self.bigrams = bigrams
         let joinedNames = Set(documentNames.map { TextMatch.words($0).joined() })
-        var unknown: [String] = []
-        for name in query.names {
+        func known(_ name: String) throws -> Bool {
             let words = TextMatch.words(name)
-            guard !words.isEmpty else { continue }
+            guard !words.isEmpty else { return true }
             let phrase = words.joined(separator: " "), joined = words.joined()
-            if joinedNames.contains(where: { $0.contains(joined) }) { continue }
-            let df = try store.lexicalMatchCount(matchExpression: FolioStore.matchExpression(terms: [phrase, joined]))
-            if df == 0 { unknown.append(name) }
+            if joinedNames.contains(where: { $0.contains(joined) }) { return true }
+            return try store.lexicalMatchCount(matchExpression: FolioStore.matchExpression(terms: [phrase, joined])) > 0
+        }
+        var unknown: [String] = []
+        for name in query.names where !(try known(name)) {
+            // Identifiers side by side ("the GPT-2 WebText dataset") are several names, each known on its own;
+            // ordinary capitalized words ("Stable Diffusion") are one name, known only as a whole.
+            let parts = name.split(separator: " ").map(String.init)
+            if parts.count > 1, parts.allSatisfy(Self.isIdentifier), try parts.allSatisfy(known) { continue }
+            unknown.append(name)
         }
         unknownNames = unknown
+    }
+
+    /// Whether `word` is written as an identifier rather than a capitalized word: a capital after its first
+    /// letter or a digit (`WebText`, `GPT-2`, `SBERT`; not `Stable`).
+    static func isIdentifier(_ word: String) -> Bool {
+        word.dropFirst().contains(where: \.isUppercase) || word.contains(where: \.isNumber)
     }
 
     /// The share (0...1) of the question's weighted terms present in `stems`, with `extra` (e.g. the words of the

@@ -39,6 +39,9 @@ struct LexicalRetrievalTests {
     func names() {
         #expect(LexicalQuery("How many GPUs were used to train Stable Diffusion v1?").names == ["GPUs", "Stable Diffusion"])
         #expect(LexicalQuery("What dropout did the Vision Transformer (ViT) use?").names == ["Vision Transformer", "ViT"])
+        // A possessive ends a name: RAG's task is not a thing called "RAG Jeopardy".
+        #expect(LexicalQuery("Which metric scores RAG's Jeopardy question generation?").names == ["RAG", "Jeopardy"])
+        #expect(LexicalQuery("What did the Google Brain team's model use?").names == ["Google Brain"])
     }
 
     @Test("the FTS5 tokenizer matches each spelling a PDF may use", arguments: [
@@ -107,6 +110,42 @@ struct LexicalRetrievalTests {
         #expect(LexicalScorer.abbreviates("dpr", ["dens", "passag", "retriev"]))
         #expect(!LexicalScorer.abbreviates("dpr", ["dens", "retriev", "passag"]))
         #expect(!LexicalScorer.abbreviates("bert", ["bert", "network"]))  // one word is not an abbreviation
+    }
+
+    @Test("identifiers side by side are known one by one; ordinary capitalized words only as a whole")
+    func unknownNameRuns() throws {
+        let (store, directory) = try makeStore([
+            ("gpt2.pdf", "GPT-2 was trained on WebText, a corpus of outbound links. Stable training of diffusion models is hard."),
+            ("other.pdf", "unrelated words about birds"),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func unknown(_ question: String) throws -> [String] {
+            try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: ["gpt2.pdf", "other.pdf"]).unknownNames
+        }
+        #expect(try unknown("What is the GPT-2 WebText dataset built from?").isEmpty)
+        #expect(try unknown("What is the GPT-2 OpenWebText dataset built from?") == ["GPT-2 OpenWebText"])
+        #expect(try unknown("How many GPUs trained Stable Diffusion?") == ["GPUs", "Stable Diffusion"])
+    }
+
+    @Test("a question about something no stored text mentions abstains, though a passage holds its other words")
+    func unknownNameAbstains() throws {
+        let text = "We used a batch size of 256 sequences to pre-train the Large model for one million steps."
+        let (store, directory) = try makeStore([("zephyr.pdf", text), ("other.pdf", "unrelated words about birds")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let chunk = try #require(try store.chunks(documentIDs: store.documents().map(\.id)).first { $0.fileName == "zephyr.pdf" })
+        func answer(_ question: String) throws -> Answer {
+            let scorer = try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: ["zephyr.pdf", "other.pdf"])
+            let coverage = Float(scorer.coverage(Set(TextMatch.stems(text))))
+            let result = RetrievedChunk(rank: 1, score: 1, chunk: chunk, coverage: coverage)
+            return Answerer().answer(question, retrieval: Retrieval(results: [result], scorer: scorer))
+        }
+        let known = try answer("What batch size was used to pre-train the Large model?")
+        #expect(!known.abstained)
+        #expect(known.text.contains("batch size of 256"), "\(known.text)")
+        let unknown = try answer("What batch size was used to pre-train ELECTRA-Large?")
+        #expect(unknown.abstained)
+        #expect(unknown.text.contains("none of them mentions “ELECTRA-Large”"), "\(unknown.text)")
+        #expect(unknown.citations.isEmpty)
     }
 
     @Test("a document's opening names what it introduces; those names name the document")
