@@ -34,13 +34,15 @@ public struct RetrievalSettings: Sendable, Codable, Equatable {
     public var nameWeight: Double
     /// Weight of the chunk's IDF-weighted coverage of the question's terms, its document's names and section
     /// heading counting as present (the share the abstention rule judges): BM25 rewards a chunk that repeats one
-    /// term ("CoQA" four times) as much as one that holds them all once.
+    /// term ("CoQA" four times) as much as one that holds them all once. Dev hit@1 is 0.84 up to 0.45 and 0.88
+    /// from 0.5 to 1; above 0.5 a question the documents do not answer is more often answered from a passage that
+    /// holds all its other words.
     public var coverageWeight: Double
     /// Results whose word sets overlap a better result's by at least this Jaccard share are dropped.
     public var duplicateOverlap: Double
 
     public init(mode: RetrievalMode = .hybrid, candidates: Int = 100, denseWeight: Double = 0.6,
-                rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 1, coverageWeight: Double = 0.2,
+                rerankDepth: Int = 30, windowWeight: Double = 0.2, nameWeight: Double = 1, coverageWeight: Double = 0.5,
                 duplicateOverlap: Double = 0.8) {
         self.mode = mode
         self.candidates = candidates
