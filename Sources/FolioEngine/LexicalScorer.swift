@@ -60,12 +60,26 @@ public struct LexicalScorer: Sendable {
             if joinedNames.contains(where: { $0.contains(joined) }) { return true }
             return try store.lexicalMatchCount(matchExpression: FolioStore.matchExpression(terms: [phrase, joined])) > 0
         }
+        // Names side by side ("the GPT-2 WebText dataset", "ResNet-101 Faster R-CNN", "CNN/Daily Mail") are known
+        // when the run splits into known names: identifiers (`GPT-2`, `CNN`) or known runs of two or more words
+        // (`Faster R-CNN`, `Daily Mail`). Ordinary capitalized words alone ("Stable" and "Diffusion") do not count:
+        // any text has them.
+        func splitsIntoKnownNames(_ name: String) throws -> Bool {
+            let parts = name.split(whereSeparator: { $0 == " " || $0 == "/" }).map(String.init)
+            guard parts.count > 1 else { return false }
+            var reachable = [true] + Array(repeating: false, count: parts.count)
+            for end in 1 ... parts.count {
+                for start in 0 ..< end where reachable[start] && end - start < parts.count {
+                    let segment = parts[start ..< end]
+                    guard segment.count > 1 || Self.isIdentifier(segment[segment.startIndex]) else { continue }
+                    if try known(segment.joined(separator: " ")) { reachable[end] = true; break }
+                }
+            }
+            return reachable[parts.count]
+        }
         var unknown: [String] = []
         for name in query.names where !(try known(name)) {
-            // Identifiers side by side ("the GPT-2 WebText dataset") are several names, each known on its own;
-            // ordinary capitalized words ("Stable Diffusion") are one name, known only as a whole.
-            let parts = name.split(separator: " ").map(String.init)
-            if parts.count > 1, parts.allSatisfy(Self.isIdentifier), try parts.allSatisfy(known) { continue }
+            if try splitsIntoKnownNames(name) { continue }
             unknown.append(name)
         }
         unknownNames = unknown
