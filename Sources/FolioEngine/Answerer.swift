@@ -16,7 +16,7 @@ public struct Answer: Sendable {
     /// True when the documents do not answer the question closely enough.
     public var abstained: Bool
     public var citations: [Citation]
-    /// The retrieved chunks; marker `n` is `results[n - 1]`.
+    /// The retrieved chunks, best first (citations may also name a chunk next to the first).
     public var results: [RetrievedChunk]
     /// The evidence the abstention rule judged (0...1, higher is more confident).
     public var confidence: Double
@@ -38,6 +38,9 @@ public struct Answerer: Sendable {
     public var sentenceMargin: Double
     /// Taken off a sentence's score per rank its chunk is below the first.
     public var rankPenalty: Double
+    /// Taken off the score of a sentence from a chunk next to the first result (0: read as part of it; on the
+    /// dev set and four sets of my own questions 0 answers 4 more questions and 1 fewer than 0.15).
+    public var neighbourPenalty: Double
     /// Added to a sentence with a number the question does not contain, when the question asks for a quantity.
     public var numberBonus: Double
     /// Sentences after the best one (same chunk) that join the answer.
@@ -49,6 +52,7 @@ public struct Answerer: Sendable {
 
     public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
+                neighbourPenalty: Double = 0,
                 numberBonus: Double = 0.15, followingSentences: Int = 2, semanticRescue: Double = 0.55,
                 partialConfidence: Double = 0.35) {
         self.minimumConfidence = minimumConfidence
@@ -57,6 +61,7 @@ public struct Answerer: Sendable {
         self.maxSentences = maxSentences
         self.sentenceMargin = sentenceMargin
         self.rankPenalty = rankPenalty
+        self.neighbourPenalty = neighbourPenalty
         self.numberBonus = numberBonus
         self.followingSentences = followingSentences
         self.semanticRescue = semanticRescue
@@ -98,11 +103,37 @@ public struct Answerer: Sendable {
         guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
         let questionWords = Set(TextMatch.words(question))
         let passages = results.prefix(candidateChunks).map { LexicalScorer.Passage($0.chunk.text) }
+        // Sentences come from the top results and from the chunks on either side of the first, read as part of it
+        // (the right page often ranks first with the chunk beside the one that states the fact). `order` is
+        // reading order: a source's place in its document relative to the result it belongs to.
+        struct Source {
+            var chunk: RetrievedChunk
+            var passage: LexicalScorer.Passage
+            var penalty: Double
+            var order: (result: Int, offset: Int)
+            var resultIndex: Int?
+        }
+        var sources: [Source] = zip(results, passages).enumerated().map { index, pair in
+            Source(chunk: pair.0, passage: pair.1, penalty: rankPenalty * Double(index), order: (index, 0),
+                   resultIndex: index)
+        }
+        func addNeighbour(_ chunk: RetrievedChunk?, of result: Int, offset: Int, penalty: Double) -> Int? {
+            guard let chunk else { return nil }
+            if let existing = sources.firstIndex(where: { $0.chunk.chunk.rowID == chunk.chunk.rowID }) { return existing }
+            sources.append(Source(chunk: chunk, passage: LexicalScorer.Passage(chunk.chunk.text), penalty: penalty,
+                                  order: (result, offset), resultIndex: nil))
+            return sources.count - 1
+        }
+        if let first = results.first {
+            _ = addNeighbour(retrieval.previous[first.chunk.rowID], of: 0, offset: -1, penalty: neighbourPenalty)
+            _ = addNeighbour(retrieval.following[first.chunk.rowID], of: 0, offset: 1, penalty: neighbourPenalty)
+        }
+
         // "How many encoder layers …?" is answered by a sentence that counts layers: when none of the passages the
         // answer is drawn from has a number next to the counted thing anywhere in one sentence, the documents
         // mention the topic but not the count (BART-large and RAG are there; how many layers BART has is not).
         if let counted = Self.countedNoun(in: question) {
-            let counts = passages.contains { passage in
+            let counts = sources.map(\.passage).contains { passage in
                 passage.sentences.indices.contains { index in
                     passage.stems[index].contains(counted)
                         && Self.hasNumber(passage.sentences[index], besides: questionWords)
@@ -112,7 +143,7 @@ public struct Answerer: Sendable {
         }
 
         struct Candidate {
-            var resultIndex: Int
+            var source: Int
             var position: Int
             var text: String
             var score: Double
@@ -120,16 +151,19 @@ public struct Answerer: Sendable {
         let scorer = retrieval.scorer
         let wantsNumber = Self.asksForQuantity(question)
         var candidates: [Candidate] = []
-        for (resultIndex, (result, passage)) in zip(results, passages).enumerated() {
+        var seen = Set<String>()
+        for (index, source) in sources.enumerated() {
+            let passage = source.passage
             for (position, sentence) in passage.sentences.enumerated() where sentence.count >= 12 {
+                // Overlapping chunks repeat their edge sentences; each is a candidate once, from the better source.
+                guard seen.insert(sentence).inserted else { continue }
                 // The document's name and the section heading are over every sentence of the chunk: a sentence
                 // that repeats them ("The Little Book of Deep Learning …" on its title page) gains nothing by it.
-                var score = scorer.windowScore(passage.stems[position], extra: result.contextWords)
-                    - rankPenalty * Double(resultIndex)
+                var score = scorer.windowScore(passage.stems[position], extra: source.chunk.contextWords) - source.penalty
                 // A chart's labels only answer when nothing else can.
                 if Self.holdsAxisTicks(sentence) { score -= 1 }
                 if wantsNumber, Self.hasNumber(sentence, besides: questionWords) { score += numberBonus }
-                candidates.append(Candidate(resultIndex: resultIndex, position: position, text: sentence, score: score))
+                candidates.append(Candidate(source: index, position: position, text: sentence, score: score))
             }
         }
         guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
@@ -137,49 +171,73 @@ public struct Answerer: Sendable {
         // The sentence that best restates the question is often followed by the one that answers it
         // ("We observe X. The reason is Y."), so the next sentences of the same chunk come along (two: with
         // short chunks the fact is often one sentence further on).
-        let topPassage = passages[top.resultIndex]
+        let topSource = sources[top.source]
         // When the best sentence ends its chunk, the sentences that follow it are in the next chunk (after the
-        // sentences the two chunks share); they keep the same marker, come after it in reading order, and only
-        // fill places that close matches elsewhere leave free.
-        var continued: [String] = []
-        if let text = retrieval.continuations[results[top.resultIndex].chunk.rowID] {
-            let shared = Set(topPassage.sentences)
-            continued = SentenceSplitter.split(text).filter { !shared.contains($0) }
+        // sentences the two chunks share); they are cited as that chunk, come after it in reading order, and
+        // only fill places that close matches elsewhere leave free.
+        var nextSource: Int? = nil
+        if let resultIndex = topSource.resultIndex {
+            nextSource = addNeighbour(retrieval.following[topSource.chunk.chunk.rowID], of: resultIndex, offset: 1,
+                                      penalty: neighbourPenalty)
+        } else if topSource.order.offset < 0 {
+            nextSource = 0
+        }
+        var continued: [(position: Int, text: String)] = []
+        if let nextSource {
+            let shared = Set(topSource.passage.sentences)
+            continued = sources[nextSource].passage.sentences.enumerated()
+                .filter { !shared.contains($0.element) }.map { ($0.offset, $0.element) }
         }
         var continuation: [Candidate] = []
         for offset in 0 ..< followingSentences where chosen.count < maxSentences {
             let position = top.position + 1 + offset
-            if let next = candidates.first(where: { $0.resultIndex == top.resultIndex && $0.position == position }) {
-                if !Self.holdsAxisTicks(next.text) { chosen.append(next) }
-            } else if position >= topPassage.sentences.count, position - topPassage.sentences.count < continued.count {
-                continuation.append(Candidate(resultIndex: top.resultIndex, position: position,
-                                              text: continued[position - topPassage.sentences.count], score: top.score))
+            let sentences = topSource.passage.sentences
+            if position < sentences.count {
+                let text = sentences[position]
+                if text.count >= 12, !Self.holdsAxisTicks(text), !chosen.contains(where: { $0.text == text }) {
+                    chosen.append(Candidate(source: top.source, position: position, text: text, score: top.score))
+                }
+            } else if let nextSource, position - sentences.count < continued.count {
+                let next = continued[position - sentences.count]
+                continuation.append(Candidate(source: nextSource, position: next.position, text: next.text,
+                                              score: top.score))
             }
         }
         for candidate in candidates.sorted(by: { $0.score > $1.score }) where chosen.count < maxSentences {
-            // Overlapping chunks repeat their edge sentences; say each sentence once.
             if chosen.contains(where: { $0.text == candidate.text }) { continue }
             if candidate.score >= top.score - sentenceMargin { chosen.append(candidate) }
         }
         // Sentences from the next chunk only fill what close matches left free.
-        for candidate in continuation where chosen.count < maxSentences { chosen.append(candidate) }
+        for candidate in continuation where chosen.count < maxSentences
+            && !chosen.contains(where: { $0.text == candidate.text }) {
+            chosen.append(candidate)
+        }
         // A question that asks for a quantity is answered by a number: when no chosen sentence has one the question
         // does not, the best sentence of the first chunk that does takes the last place ("we simply mask some
         // percentage of the input tokens" is followed two sentences later by "we mask 15% of all WordPiece tokens").
         let newNumber = { (text: String) in Self.hasNumber(text, besides: questionWords) }
         if wantsNumber, !chosen.contains(where: { newNumber($0.text) }),
-           let numbered = candidates.filter({ $0.resultIndex == top.resultIndex && newNumber($0.text)
+           let numbered = candidates.filter({ $0.source == top.source && newNumber($0.text)
                                               && !Self.holdsAxisTicks($0.text) }).max(by: { $0.score < $1.score }) {
             if chosen.count >= maxSentences { chosen.removeLast() }
             chosen.append(numbered)
         }
-        // Reading order: by source, then by position in the source.
-        chosen.sort { ($0.resultIndex, $0.position) < ($1.resultIndex, $1.position) }
+        // Reading order: by source (a neighbour beside its result), then by position in the source; the sources
+        // are numbered in that order.
+        func order(_ candidate: Candidate) -> (Int, Int, Int) {
+            let o = sources[candidate.source].order
+            return (o.result, o.offset, candidate.position)
+        }
+        chosen.sort { order($0) < order($1) }
+        var markers: [Int: Int] = [:]
+        var citations: [Citation] = []
+        for candidate in chosen where markers[candidate.source] == nil {
+            markers[candidate.source] = citations.count + 1
+            citations.append(Citation(marker: citations.count + 1, chunk: sources[candidate.source].chunk.chunk))
+        }
         var annotated = results
-        annotated[top.resultIndex].bestSentence = top.text
-        let text = chosen.map { "\($0.text) [\($0.resultIndex + 1)]" }.joined(separator: " ")
-        let markers = Array(Set(chosen.map(\.resultIndex))).sorted()
-        let citations = markers.map { Citation(marker: $0 + 1, chunk: annotated[$0].chunk) }
+        if let resultIndex = topSource.resultIndex { annotated[resultIndex].bestSentence = top.text }
+        let text = chosen.map { "\($0.text) [\(markers[$0.source] ?? 0)]" }.joined(separator: " ")
         return Answer(question: question, text: text, abstained: false, citations: citations, results: annotated,
                       confidence: confidence)
     }

@@ -91,9 +91,11 @@ public struct RetrievedChunk: Sendable {
 public struct Retrieval: Sendable {
     public var results: [RetrievedChunk]
     public var scorer: LexicalScorer
-    /// For the first results, the text of the chunk that follows each in its document (by row id), so an answer
-    /// whose best sentence ends a chunk can go on into the next one.
-    public var continuations: [Int64: String] = [:]
+    /// The chunks next to the first results in their documents: `following[r]` comes after the result with row id
+    /// `r` (for the first three), `previous[r]` before it (for the first). Their sentences can answer too: the
+    /// right page often ranks first with the chunk beside the one that states the fact.
+    public var previous: [Int64: RetrievedChunk] = [:]
+    public var following: [Int64: RetrievedChunk] = [:]
 }
 
 /// Finds the chunks that answer a query: dense (MiniLM cosine) and lexical (FTS5 BM25) candidates, fused by
@@ -212,22 +214,26 @@ public final class Retriever: @unchecked Sendable {
         let head = Array(ordered.prefix(headCount))
         let records = try store.chunks(rowIDs: head.map(\.key))
         let normalizer = mode == .dense ? 1 : best
-        var scored: [(record: ChunkRecord, score: Float, parts: ScoreParts, sentence: String?, coverage: Float,
-                      words: Set<String>, context: Set<String>)] = []
-        for record in records {
-            let base = (first[record.rowID] ?? 0) / normalizer
-            let passage = LexicalScorer.Passage(record.text)
+        // The chunk's section heading counts like the document's name: a question that names the topic of a
+        // section is covered by a chunk under that heading even when the chunk's own sentences do not repeat it
+        // (small chunks repeat it less often than whole sections did).
+        func contextWords(_ record: ChunkRecord) -> Set<String> {
             let names = nameWords[record.documentID] ?? []
-            let name = scorer.nameMatch(names)
-            // The chunk's section heading counts like the document's name: a question that names the topic of a
-            // section is covered by a chunk under that heading even when the chunk's own sentences do not repeat
-            // it (small chunks repeat it less often than whole sections did).
             var nameSet = Set(names.joined()).union(names.map { $0.joined() })
             if let section = record.section {
                 let words = TextMatch.words(section).filter { !LexicalQuery.stopWords.contains($0) }.map(TextMatch.stem)
                 nameSet.formUnion(words)
                 if words.count > 1 { nameSet.insert(words.joined()) }
             }
+            return nameSet
+        }
+        var scored: [(record: ChunkRecord, score: Float, parts: ScoreParts, sentence: String?, coverage: Float,
+                      words: Set<String>, context: Set<String>)] = []
+        for record in records {
+            let base = (first[record.rowID] ?? 0) / normalizer
+            let passage = LexicalScorer.Passage(record.text)
+            let name = scorer.nameMatch(nameWords[record.documentID] ?? [])
+            let nameSet = contextWords(record)
             // Those words are over every sentence of the chunk, so a sentence that repeats them (a title page's
             // "The Little Book of Deep Learning") is no better a window for it.
             let window = scorer.bestWindow(in: passage, width: 2, extra: nameSet)
@@ -267,19 +273,22 @@ public final class Retriever: @unchecked Sendable {
                                        contextWords: item.context))
             keptWords.append(item.words)
         }
-        var continuations: [Int64: String] = [:]
-        for result in kept.prefix(Self.continuedResults) {
-            let record = result.chunk
-            guard let dash = record.chunkID.lastIndex(of: "-") else { continue }
-            let nextID = record.chunkID[..<dash] + "-\(record.ordinal + 1)"
-            if let next = try store.chunks(chunkID: String(nextID), limit: 1).first, next.documentID == record.documentID {
-                continuations[record.rowID] = next.text
-            }
+        var retrieval = Retrieval(results: kept, scorer: scorer)
+        func neighbour(of record: ChunkRecord, offset: Int) throws -> RetrievedChunk? {
+            guard let dash = record.chunkID.lastIndex(of: "-"), record.ordinal + offset >= 0 else { return nil }
+            let id = record.chunkID[..<dash] + "-\(record.ordinal + offset)"
+            guard let chunk = try store.chunks(chunkID: String(id), limit: 1).first,
+                  chunk.documentID == record.documentID else { return nil }
+            return RetrievedChunk(rank: 0, score: 0, chunk: chunk, contextWords: contextWords(chunk))
         }
-        return Retrieval(results: kept, scorer: scorer, continuations: continuations)
+        for (index, result) in kept.prefix(Self.continuedResults).enumerated() {
+            retrieval.following[result.chunk.rowID] = try neighbour(of: result.chunk, offset: 1)
+            if index == 0 { retrieval.previous[result.chunk.rowID] = try neighbour(of: result.chunk, offset: -1) }
+        }
+        return retrieval
     }
 
-    /// How many of the first results get their following chunk's text (the answerer reads the top three).
+    /// How many of the first results get their following chunk (the answerer reads the top three).
     static let continuedResults = 3
 
     /// The names a document gives what it introduces, read from its opening (title page and abstract): a paper

@@ -241,6 +241,44 @@ struct LexicalRetrievalTests {
         #expect(Answerer.hasNumber("we hide 12% of names", besides: ["what", "percentage"]))
     }
 
+    @Test("the chunks beside the first result answer too, each cited with its own pages")
+    func neighbourSentences() throws {
+        let (store, directory) = try makeStore([
+            ("cache.pdf", "The cache holds 512 entries per core. Caches are fast. Memory is slow to reach from the core."),
+            ("other.pdf", "unrelated words about birds"),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func chunk(_ ordinal: Int, page: Int, _ text: String) -> RetrievedChunk {
+            RetrievedChunk(rank: 0, score: 0, chunk: ChunkRecord(
+                rowID: Int64(100 + ordinal), chunkID: "cafe-\(ordinal)", documentID: 1, fileName: "cache.pdf", title: "cache",
+                ordinal: ordinal, pageStart: page, pageEnd: page, section: nil, text: text, tokenCount: 20))
+        }
+        let before = chunk(0, page: 3, "Our design keeps things simple. The cache holds 512 entries per core.")
+        var first = chunk(1, page: 4, "Caches are fast and small. Each core reaches its own cache quickly.")
+        first.rank = 1
+        first.coverage = 1
+        let after = chunk(2, page: 5, "Sharing them would need a coherence protocol. The protocol costs cycles.")
+        func answer(_ question: String, neighbours: Bool) throws -> Answer {
+            let scorer = try LexicalScorer(query: LexicalQuery(question), store: store, documentNames: ["cache.pdf", "other.pdf"])
+            var retrieval = Retrieval(results: [first], scorer: scorer)
+            if neighbours {
+                retrieval.previous[first.chunk.rowID] = before
+                retrieval.following[first.chunk.rowID] = after
+            }
+            return Answerer().answer(question, retrieval: retrieval)
+        }
+        // The previous chunk states it: it is the answer, cited first (reading order) with its own page.
+        let entries = try answer("How many entries does the cache hold per core?", neighbours: true)
+        #expect(entries.text.hasPrefix("The cache holds 512 entries per core. [1]"), "\(entries.text)")
+        #expect(entries.citations.first?.chunk.pageStart == 3)
+        #expect(try !answer("How many entries does the cache hold per core?", neighbours: false).text.contains("512"))
+        // A best sentence that ends its chunk goes on into the next chunk, which is cited as itself (p. 5).
+        let reach = try answer("How quickly does each core reach its own cache?", neighbours: true)
+        #expect(reach.text.contains("Each core reaches its own cache quickly. [1]"), "\(reach.text)")
+        let marker = try #require(reach.citations.first { $0.chunk.pageStart == 5 }?.marker)
+        #expect(reach.text.contains("Sharing them would need a coherence protocol. [\(marker)]"), "\(reach.text)")
+    }
+
     @Test("the document's name and the section heading do not make a sentence the answer")
     func answerIgnoresTheTitle() throws {
         let text = "The Little Book of Cooking is a short book by a chef, free to read. "
