@@ -1,3 +1,4 @@
+import FolioText
 import Foundation
 
 /// One evaluation question, shaped like the lines of `shared/eval/dev.jsonl`.
@@ -122,8 +123,10 @@ extension Folio {
             items: items)
     }
 
-    /// Lowercased, with runs of white space folded, for answer containment.
+    /// Lowercased, with runs of white space folded and compatibility forms folded as ingestion folds them (a gold
+    /// answer copied from `pdftotext` may write `ϵ` or `ﬁ` where the stored text has `ε` and `fi`), for answer
+    /// containment.
     static func normalizeForMatch(_ text: String) -> String {
-        text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        TextNormalizer.foldCompatibilityForms(text).lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }

@@ -279,6 +279,14 @@ struct LexicalRetrievalTests {
         #expect(reach.text.contains("Sharing them would need a coherence protocol. [\(marker)]"), "\(reach.text)")
     }
 
+    @Test("answer containment folds case, white space and compatibility forms as ingestion does")
+    func containmentMatching() {
+        let stored = Folio.normalizeForMatch("taking an action completely at random with probability ε, and")
+        #expect(stored.contains(Folio.normalizeForMatch("Taking an action  completely at random with probability ϵ")))
+        #expect(Folio.normalizeForMatch("the ﬁnal model") == "the final model")
+        #expect(!stored.contains(Folio.normalizeForMatch("probability δ")))
+    }
+
     @Test("the document's name and the section heading do not make a sentence the answer")
     func answerIgnoresTheTitle() throws {
         let text = "The Little Book of Cooking is a short book by a chef, free to read. "
