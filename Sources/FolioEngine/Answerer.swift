@@ -112,16 +112,25 @@ public struct Answerer: Sendable {
             var penalty: Double
             var order: (result: Int, offset: Int)
             var resultIndex: Int?
+            /// The result this source is read with: its own index for a result, the result it is beside for a
+            /// neighbour (a lower result that is also the first's neighbour is read with the first).
+            var group: Int
         }
         var sources: [Source] = zip(results, passages).enumerated().map { index, pair in
             Source(chunk: pair.0, passage: pair.1, penalty: rankPenalty * Double(index), order: (index, 0),
-                   resultIndex: index)
+                   resultIndex: index, group: index)
         }
         func addNeighbour(_ chunk: RetrievedChunk?, of result: Int, offset: Int, penalty: Double) -> Int? {
             guard let chunk else { return nil }
-            if let existing = sources.firstIndex(where: { $0.chunk.chunk.rowID == chunk.chunk.rowID }) { return existing }
+            if let existing = sources.firstIndex(where: { $0.chunk.chunk.rowID == chunk.chunk.rowID }) {
+                if result < sources[existing].group {
+                    sources[existing].group = result
+                    sources[existing].penalty = min(sources[existing].penalty, penalty)
+                }
+                return existing
+            }
             sources.append(Source(chunk: chunk, passage: LexicalScorer.Passage(chunk.chunk.text), penalty: penalty,
-                                  order: (result, offset), resultIndex: nil))
+                                  order: (result, offset), resultIndex: nil, group: result))
             return sources.count - 1
         }
         if let first = results.first {
@@ -213,11 +222,13 @@ public struct Answerer: Sendable {
             chosen.append(candidate)
         }
         // A question that asks for a quantity is answered by a number: when no chosen sentence has one the question
-        // does not, the best sentence of the first chunk that does takes the last place ("we simply mask some
-        // percentage of the input tokens" is followed two sentences later by "we mask 15% of all WordPiece tokens").
+        // does not, the best sentence that does of the best one's chunk (with the chunks read as part of it) takes
+        // the last place ("we simply mask some percentage of the input tokens" is followed two sentences later by
+        // "we mask 15% of all WordPiece tokens").
         let newNumber = { (text: String) in Self.hasNumber(text, besides: questionWords) }
+        let topGroup = Set(sources.indices.filter { sources[$0].group == topSource.group })
         if wantsNumber, !chosen.contains(where: { newNumber($0.text) }),
-           let numbered = candidates.filter({ $0.source == top.source && newNumber($0.text)
+           let numbered = candidates.filter({ topGroup.contains($0.source) && newNumber($0.text)
                                               && !Self.holdsAxisTicks($0.text) }).max(by: { $0.score < $1.score }) {
             if chosen.count >= maxSentences { chosen.removeLast() }
             chosen.append(numbered)
@@ -269,12 +280,20 @@ public struct Answerer: Sendable {
     /// question asks when or for a year: otherwise it is a citation's, `(Taylor, 1953)`.
     static func hasNumber(_ sentence: String, besides questionWords: Set<String>) -> Bool {
         let wantsYear = questionWords.contains("year") || questionWords.contains("when")
-        return TextMatch.words(sentence).contains { word in
+        let range = NSRange(sentence.startIndex..., in: sentence)
+        let quantities = referencePattern?.stringByReplacingMatches(in: sentence, range: range, withTemplate: " ") ?? sentence
+        return TextMatch.words(quantities).contains { word in
             guard word.contains(where: \.isNumber), !questionWords.contains(word) else { return false }
             if !wantsYear, word.count == 4, let value = Int(word), (1900...2099).contains(value) { return false }
             return true
         }
     }
+
+    /// A number that points somewhere rather than counts: `§ 5.3`, `Section 4`, `Table 2`, `Figure 3`, `Eq. (4)`,
+    /// `Appendix B.1`, `Algorithm 1`, a bracketed citation `[21, 23]`.
+    private static let referencePattern = try? NSRegularExpression(pattern:
+        #"(?:§+|\b(?:sections?|sect\.|tables?|fig(?:ure)?s?\.?|eqs?\.|equations?|appendix|algorithm|chapter))\s*\(?(?:[A-Z](?:\.\d+)+|[A-Z]?\d+(?:\.\d+)*)\)?"#
+        + #"|\[\d+(?:\s*[,–-]\s*\d+)*\]"#, options: [.caseInsensitive])
 
     /// The stem of the thing a "how many" question counts: the last content word after "how many" (`layer` for
     /// "How many encoder layers does …", `word` for "how many of the most frequent words were kept"); nil for

@@ -239,6 +239,10 @@ struct LexicalRetrievalTests {
         #expect(!Answerer.hasNumber("a cartographic exercise (Smith, 1953).", besides: ["what", "percentage"]))
         #expect(Answerer.hasNumber("the atlas appeared in 1953.", besides: ["what", "year"]))
         #expect(Answerer.hasNumber("we hide 12% of names", besides: ["what", "percentage"]))
+        // Nor is a number that points to a section, table, figure, equation or reference.
+        #expect(!Answerer.hasNumber("See § 5.3, Table 2, Figure 4, Eq. (7) and Appendix B.1 for both [21, 23].",
+                                    besides: ["how", "many"]))
+        #expect(Answerer.hasNumber("Table 6 shows that r = 4 suffices.", besides: ["how", "many"]))
     }
 
     @Test("the chunks beside the first result answer too, each cited with its own pages")
@@ -277,6 +281,17 @@ struct LexicalRetrievalTests {
         #expect(reach.text.contains("Each core reaches its own cache quickly. [1]"), "\(reach.text)")
         let marker = try #require(reach.citations.first { $0.chunk.pageStart == 5 }?.marker)
         #expect(reach.text.contains("Sharing them would need a coherence protocol. [\(marker)]"), "\(reach.text)")
+
+        // A lower result that is the first's neighbour is read with it: the number a quantity question asks for
+        // comes from there when the first chunk has none.
+        var second = chunk(2, page: 4, "Sharing them would need a protocol. The protocol costs cycles. It holds 64 kilobytes.")
+        second.rank = 2
+        let scorer = try LexicalScorer(query: LexicalQuery("How large is each core's own cache?"), store: store,
+                                       documentNames: ["cache.pdf", "other.pdf"])
+        var retrieval = Retrieval(results: [first, second], scorer: scorer)
+        retrieval.following[first.chunk.rowID] = second
+        let size = Answerer().answer("How large is each core's own cache?", retrieval: retrieval)
+        #expect(size.text.contains("It holds 64 kilobytes."), "\(size.text)")
     }
 
     @Test("answer containment folds case, white space and compatibility forms as ingestion does")
