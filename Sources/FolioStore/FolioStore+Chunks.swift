@@ -85,6 +85,16 @@ extension FolioStore {
         }
     }
 
+    /// The row ids of these documents' chunks (no text read).
+    public func chunkRowIDs(documentIDs: [Int64]) throws -> [Int64] {
+        if documentIDs.isEmpty { return [] }
+        return try read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT id FROM chunks WHERE document_id IN (\(documentIDs.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(documentIDs))
+        }
+    }
+
     /// Full-text search over chunk text with FTS5's BM25 (higher is better here).
     /// - Parameters:
     ///   - matchExpression: an FTS5 MATCH expression; build it with `FolioStore.matchExpression(terms:)`.
