@@ -166,8 +166,11 @@ struct ChatClientServerTests {
 
     @Test("a deadline shorter than the work: timeout, not a partial answer")
     func timeout() throws {
-        // A long prompt the server has not seen (no prompt cache) takes seconds to read on two cores.
-        let filler = (0..<300).map { "Sentence \($0) of \(UUID().uuidString) is filler text." }.joined(separator: " ")
+        // A prompt the server has not seen (no prompt cache) takes seconds to read on two cores: 15 sentences are
+        // about 640 tokens, some 2 s here (60 took 7.7 s), several times the deadline. It must fit the server's
+        // 4,096-token slot, or the server rejects it at once (HTTP 400) and the test races the deadline, as 300
+        // sentences (about 12,900 tokens) did. Kept short so the abandoned request does not hold a slot for long.
+        let filler = (0..<15).map { "Sentence \($0) of \(UUID().uuidString) is filler text." }.joined(separator: " ")
         // The model is named so the deadline falls on the completion, not on the /models lookup.
         let client = try ChatClient(baseURL: try LLMTestServer.requireURL(), model: "gemma-3-270m-q4_k_m", timeout: 0.3)
         #expect(throws: FolioLLMError.timeout(url: client.completionsURL.absoluteString, seconds: 0.3)) {
