@@ -111,31 +111,32 @@ public struct Answerer: Sendable {
             var passage: LexicalScorer.Passage
             var penalty: Double
             var order: (result: Int, offset: Int)
-            var resultIndex: Int?
+            /// The result's index when the source is a result itself (not a chunk beside one).
+            var resultIndex: Int? { order.offset == 0 ? order.result : nil }
             /// The result this source is read with: its own index for a result, the result it is beside for a
             /// neighbour (a lower result that is also the first's neighbour is read with the first).
             var group: Int
         }
         var sources: [Source] = zip(results, passages).enumerated().map { index, pair in
             Source(chunk: pair.0, passage: pair.1, penalty: rankPenalty * Double(index), order: (index, 0),
-                   resultIndex: index, group: index)
+                   group: index)
         }
-        func addNeighbour(_ chunk: RetrievedChunk?, of result: Int, offset: Int, penalty: Double) -> Int? {
+        func addNeighbour(_ chunk: RetrievedChunk?, of result: Int, offset: Int) -> Int? {
             guard let chunk else { return nil }
             if let existing = sources.firstIndex(where: { $0.chunk.chunk.rowID == chunk.chunk.rowID }) {
                 if result < sources[existing].group {
                     sources[existing].group = result
-                    sources[existing].penalty = min(sources[existing].penalty, penalty)
+                    sources[existing].penalty = min(sources[existing].penalty, neighbourPenalty)
                 }
                 return existing
             }
-            sources.append(Source(chunk: chunk, passage: LexicalScorer.Passage(chunk.chunk.text), penalty: penalty,
-                                  order: (result, offset), resultIndex: nil, group: result))
+            sources.append(Source(chunk: chunk, passage: LexicalScorer.Passage(chunk.chunk.text),
+                                  penalty: neighbourPenalty, order: (result, offset), group: result))
             return sources.count - 1
         }
         if let first = results.first {
-            _ = addNeighbour(retrieval.previous[first.chunk.rowID], of: 0, offset: -1, penalty: neighbourPenalty)
-            _ = addNeighbour(retrieval.following[first.chunk.rowID], of: 0, offset: 1, penalty: neighbourPenalty)
+            _ = addNeighbour(retrieval.previous[first.chunk.rowID], of: 0, offset: -1)
+            _ = addNeighbour(retrieval.following[first.chunk.rowID], of: 0, offset: 1)
         }
 
         // "How many encoder layers …?" is answered by a sentence that counts layers: when none of the passages the
@@ -186,8 +187,7 @@ public struct Answerer: Sendable {
         // only fill places that close matches elsewhere leave free.
         var nextSource: Int? = nil
         if let resultIndex = topSource.resultIndex {
-            nextSource = addNeighbour(retrieval.following[topSource.chunk.chunk.rowID], of: resultIndex, offset: 1,
-                                      penalty: neighbourPenalty)
+            nextSource = addNeighbour(retrieval.following[topSource.chunk.chunk.rowID], of: resultIndex, offset: 1)
         } else if topSource.order.offset < 0 {
             nextSource = 0
         }

@@ -217,9 +217,12 @@ public final class Retriever: @unchecked Sendable {
         // document join the head even when the first stage put them further down ("What optimizer was used to
         // train the Transformer?": the paper's "We used the Adam optimizer" was below 30 chunks of other papers
         // and of its own).
+        // How strongly the question names each document: once per document, for this step and the scores below.
+        var nameMatches: [Int64: Double] = [:]
         if rerank {
+            for document in documents { nameMatches[document.id] = scorer.nameMatch(nameWords[document.id] ?? []) }
             let named = documents.filter { document in
-                (documentIDs?.contains(document.id) ?? true) && scorer.nameMatch(nameWords[document.id] ?? []) >= 1
+                (documentIDs?.contains(document.id) ?? true) && (nameMatches[document.id] ?? 0) >= 1
             }.map(\.id)
             if !named.isEmpty, named.count < (documentIDs?.count ?? documents.count) {
                 let rows = Set(try store.chunkRowIDs(documentIDs: named))
@@ -247,7 +250,7 @@ public final class Retriever: @unchecked Sendable {
         for record in records {
             let base = (first[record.rowID] ?? 0) / normalizer
             let passage = LexicalScorer.Passage(record.text)
-            let name = scorer.nameMatch(nameWords[record.documentID] ?? [])
+            let name = nameMatches[record.documentID] ?? 0
             let nameSet = contextWords(record)
             // Those words are over every sentence of the chunk, so a sentence that repeats them (a title page's
             // "The Little Book of Deep Learning") is no better a window for it.
