@@ -1,0 +1,155 @@
+// The page viewer: the server's rendering of a cited page with the cited sentences' boxes drawn over it by the
+// client (absolutely positioned, in percent of the page, so they follow the image at any width).
+import * as api from './api.js';
+import { el, replace } from './dom.js';
+
+const LETTER_WIDTH = 612; // points; the rendering scale is chosen before the page's own size is known
+
+export class Viewer {
+  /**
+   * @param {HTMLDialogElement} dialog the `page-viewer` dialog from index.html.
+   * @param {object} library answers `document(id)` with a Document or null.
+   */
+  constructor(dialog, library) {
+    this.dialog = dialog;
+    this.library = library;
+    this.ticket = 0;
+    this.url = null;
+    const $ = (selector) => dialog.querySelector(selector);
+    this.parts = {
+      title: $('.viewer-title'), label: $('.viewer-label'), quote: $('.viewer-quote'), note: $('.viewer-note'),
+      image: $('[data-testid="page-image"]'), layer: $('.highlights'), open: $('.viewer-open'),
+      prev: $('.viewer-prev'), next: $('.viewer-next'), close: $('.viewer-close'), frame: $('.page-frame'),
+    };
+    this.parts.prev.addEventListener('click', () => this.go(this.page - 1));
+    this.parts.next.addEventListener('click', () => this.go(this.page + 1));
+    this.parts.close.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => {
+      this.ticket++;
+      this.origin?.focus?.();
+    });
+    dialog.addEventListener('keydown', (event) => {
+      if (event.target.closest('button, a')) return;
+      if (event.key === 'ArrowLeft') this.go(this.page - 1);
+      if (event.key === 'ArrowRight') this.go(this.page + 1);
+    });
+  }
+
+  /**
+   * Opens a page of a document with highlights.
+   * @param {object} target `documentId`, `page` (1-based physical), `boxes` ([{page, x0, y0, x1, y1}] in points,
+   *   top-left origin), `placed` (false: Folio could not place the passage), `title`, `quote` (the cited text).
+   * @param {Element} origin what to focus again when the viewer closes.
+   */
+  async open(target, origin) {
+    performance.mark('folio:viewer-open');
+    this.target = target;
+    this.origin = origin;
+    const doc = this.library.document(target.documentId);
+    this.pageCount = doc?.pages || null;
+    replace(this.parts.title, target.title || doc?.title || doc?.file || `Document ${target.documentId}`);
+    replace(this.parts.quote, target.quote ? `\u201c${target.quote}\u201d` : '');
+    this.parts.quote.hidden = !target.quote;
+    if (!this.dialog.open) this.dialog.showModal();
+    this.parts.close.focus();
+    const boxedPages = (target.boxes || []).map((box) => box.page);
+    await this.go(boxedPages.length ? Math.min(...boxedPages) : target.page || 1);
+    if (!this.pageCount) {
+      try {
+        this.pageCount = (await api.documentInfo(target.documentId)).pages;
+        this.updateNavigation();
+      } catch {
+        // The previous/next buttons stay usable; the server refuses a page past the end.
+      }
+    }
+  }
+
+  /** The rendering scale for this screen: the frame's width in device pixels over a letter page, in steps of 1/4. */
+  scale() {
+    const width = Math.min(this.dialog.clientWidth || window.innerWidth, 1100) * (window.devicePixelRatio || 1);
+    return Math.min(4, Math.max(0.5, Math.ceil((width / LETTER_WIDTH) * 4) / 4));
+  }
+
+  updateNavigation() {
+    this.parts.prev.disabled = this.page <= 1;
+    this.parts.next.disabled = this.pageCount ? this.page >= this.pageCount : false;
+  }
+
+  async go(n) {
+    if (n < 1 || (this.pageCount && n > this.pageCount)) return;
+    const ticket = ++this.ticket;
+    const { documentId } = this.target;
+    this.page = n;
+    this.updateNavigation();
+    this.parts.open.href = api.fileURL(documentId, n);
+    this.parts.frame.setAttribute('aria-busy', 'true');
+    this.parts.label.textContent = `Page ${n}${this.pageCount ? ` of ${this.pageCount}` : ''}`;
+    this.setNote('');
+    let meta, url;
+    try {
+      [meta, url] = await Promise.all([api.page(documentId, n), api.pageImage(documentId, n, this.scale())]);
+    } catch (error) {
+      if (ticket === this.ticket) {
+        this.parts.frame.removeAttribute('aria-busy');
+        this.setNote(error.message, true);
+      }
+      return;
+    }
+    if (ticket !== this.ticket) return URL.revokeObjectURL(url);
+    const image = this.parts.image;
+    image.src = url;
+    image.alt = `Page ${meta.label || n} of ${this.parts.title.textContent}`;
+    try {
+      await image.decode();
+    } catch {
+      // A broken image shows as such; the highlights still say where the passage is.
+    }
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = url;
+    if (ticket !== this.ticket) return;
+    this.parts.frame.removeAttribute('aria-busy');
+    const physical = `${n}${this.pageCount ? ` of ${this.pageCount}` : ''}`;
+    this.parts.label.textContent = meta.label && meta.label !== String(n)
+      ? `Page ${meta.label} (physical page ${physical})` : `Page ${physical}`;
+    this.draw(meta);
+    performance.mark('folio:viewer-highlighted');
+    try {
+      performance.measure('folio:citation-to-highlight', 'folio:viewer-open', 'folio:viewer-highlighted');
+    } catch {
+      // Navigation within the viewer has no opening mark to measure from.
+    }
+  }
+
+  draw(meta) {
+    const { boxes = [], placed } = this.target;
+    const here = boxes.filter((box) => box.page === meta.page);
+    const layer = this.parts.layer;
+    layer.replaceChildren();
+    for (const box of here) {
+      const mark = el('div', { class: 'highlight', 'data-testid': 'highlight' });
+      mark.style.left = `${(box.x0 / meta.width) * 100}%`;
+      mark.style.top = `${(box.y0 / meta.height) * 100}%`;
+      mark.style.width = `${((box.x1 - box.x0) / meta.width) * 100}%`;
+      mark.style.height = `${((box.y1 - box.y0) / meta.height) * 100}%`;
+      layer.append(mark);
+    }
+    if (placed === false || !boxes.length) {
+      this.setNote('Folio could not place this passage on the page.');
+    } else if (!here.length) {
+      const pages = [...new Set(boxes.map((box) => box.page))].sort((a, b) => a - b);
+      this.setNote(`The passage is highlighted on ${pages.length === 1 ? 'page' : 'pages'} ${pages.join(', ')}.`);
+    } else {
+      const others = [...new Set(boxes.map((box) => box.page))].filter((p) => p !== meta.page);
+      this.setNote(others.length ? `The passage continues on ${others.length === 1 ? 'page' : 'pages'} ${others.join(', ')}.` : '');
+    }
+  }
+
+  setNote(text, isError = false) {
+    const note = this.parts.note;
+    note.textContent = text;
+    note.hidden = !text;
+    note.classList.toggle('error', isError);
+    if (isError) note.setAttribute('data-testid', 'error');
+    else note.removeAttribute('data-testid');
+  }
+}
