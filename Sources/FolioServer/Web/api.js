@@ -104,6 +104,12 @@ export function fileURL(documentId, pageNumber) {
   return `${BASE}documents/${encodeURIComponent(documentId)}/file${pageNumber ? `#page=${pageNumber}` : ''}`;
 }
 
+/** The original PDF as an object URL (for servers that want a token, which a plain link cannot send). */
+export async function fileBlobURL(documentId) {
+  const response = await send(`documents/${encodeURIComponent(documentId)}/file`);
+  return URL.createObjectURL(await response.blob());
+}
+
 /**
  * The rendered page as an object URL (fetched rather than put in `img.src`, so a bearer token goes along).
  * The caller revokes it.

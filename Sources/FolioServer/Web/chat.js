@@ -199,11 +199,13 @@ export class Chat {
       dataset: { abstained: String(abstained) },
     });
     if (abstained) {
-      section.append(el('p', { class: 'abstention' }, 'The documents do not answer this.'),
-        answer.answer ? el('p', { class: 'answer-text muted' }, answer.answer) : '',
-        this.passagesNode(answer.results || []));
+      section.append(...present(el('p', { class: 'abstention' }, 'The documents do not answer this.'),
+        answer.answer ? el('p', { class: 'answer-text muted' }, answer.answer) : null,
+        this.passagesNode(answer.results || [])));
     } else {
-      section.append(this.textNode(answer), this.sourcesNode(answer.citations || []));
+      const shown = shownAnswer(answer);
+      section.append(...present(shown.note ? el('p', { class: 'note' }, shown.note) : null,
+        this.textNode(shown), shown.check ? checkNode(shown.check) : null, this.sourcesNode(shown.citations)));
     }
     section.append(el('div', { class: 'answer-tools' },
       el('button', {
@@ -342,8 +344,10 @@ export class Chat {
         }
         continue;
       }
-      lines.push(answer.answer || '', '');
-      for (const c of answer.citations || []) {
+      const shown = shownAnswer(answer);
+      if (shown.note) lines.push(`_${shown.note}_`, '');
+      lines.push(shown.answer || '', '');
+      for (const c of shown.citations) {
         const where = [c.document, pagesLabel(c.pages).replace('\u00a0', ' '), c.section].filter(Boolean).join(', ');
         const quote = (c.sentences || []).map(oneLine).join(' ');
         lines.push(`- [${c.marker}] ${where}${quote ? `: \u201c${quote}\u201d` : ''}`);
@@ -362,6 +366,42 @@ export class Chat {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
+}
+
+/**
+ * What to show of an answer: the generated one (`--llm`) when it cites the sources, else the extractive one with a
+ * note saying why (generation failed, or the generated text cited nothing Folio could check).
+ */
+function shownAnswer(answer) {
+  const generated = answer.generated;
+  const extractive = { answer: answer.answer, citations: answer.citations || [], note: '', check: null };
+  if (!generated && answer.generator?.error) {
+    return { ...extractive, note: `The LLM failed (${answer.generator.error}); this is the extractive answer.` };
+  }
+  if (!generated || !generated.answer) return extractive;
+  if (generated.warning && !(generated.citations || []).length) {
+    return { ...extractive, note: `The generated answer cites none of the sources; this is the extractive answer.` };
+  }
+  return { answer: generated.answer, citations: generated.citations || [], check: generated, note: generated.warning || '' };
+}
+
+/** The citation check of a generated answer: which cited sentences their source does not support. */
+function checkNode(generated) {
+  const sentences = generated.sentences || [];
+  const cited = sentences.filter((s) => s.verdict !== 'uncited');
+  const unsupported = cited.filter((s) => s.verdict !== 'supported');
+  if (!cited.length) return null;
+  if (!unsupported.length) {
+    return el('p', { class: 'muted small' }, `Citation check: every cited sentence (${cited.length}) is supported by its source.`);
+  }
+  return el('div', { class: 'check small' },
+    el('p', {}, `Citation check: ${unsupported.length} of ${cited.length} cited sentences are not supported by the source they cite:`),
+    el('ul', {}, unsupported.map((s) => el('li', {}, s.text))));
+}
+
+/** The nodes that are there (`append(null)` would add the text "null"). */
+function present(...nodes) {
+  return nodes.filter(Boolean);
 }
 
 function oneLine(text) {

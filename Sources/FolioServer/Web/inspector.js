@@ -30,7 +30,8 @@ export class Inspector {
   }
 
   show(answer, pending = false) {
-    const citations = answer.citations || [];
+    const generated = answer.generated?.citations?.length ? answer.generated : null;
+    const citations = generated ? generated.citations : answer.citations || [];
     const cited = new Map();
     for (const citation of citations) {
       const list = cited.get(citation.chunk_id) || [];
@@ -76,8 +77,12 @@ export class Inspector {
         el('td', {}, score(result.score)),
         el('td', {}, uses ? uses.map((c) => `[${c.marker}]`).join(' ') : pending ? '' : 'unused'));
     });
-    const used = citations.filter((c) => c.sentences?.length).map((c) => el('li', {},
-      el('span', { class: 'marker' }, `[${c.marker}] `), c.sentences.join(' ')));
+    const used = generated
+      ? (generated.sentences || []).map((sentence) => el('li', {},
+        el('span', { class: 'marker' }, `${(sentence.markers || []).map((m) => `[${m}]`).join('')} `), sentence.text,
+        el('span', { class: 'muted' }, ` (${sentence.verdict}, similarity ${score(sentence.similarity, 2)})`)))
+      : citations.filter((c) => c.sentences?.length).map((c) => el('li', {},
+        el('span', { class: 'marker' }, `[${c.marker}] `), c.sentences.join(' ')));
     replace(this.body,
       summary,
       results.length ? el('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Retrieved chunks' },

@@ -24,6 +24,19 @@ export class Viewer {
     this.parts.prev.addEventListener('click', () => this.go(this.page - 1));
     this.parts.next.addEventListener('click', () => this.go(this.page + 1));
     this.parts.close.addEventListener('click', () => dialog.close());
+    // With a bearer token the plain link would be refused: fetch the file and open it from a blob URL.
+    this.parts.open.addEventListener('click', async (event) => {
+      if (!api.hasToken()) return;
+      event.preventDefault();
+      const tab = window.open('', '_blank');
+      try {
+        const url = await api.fileBlobURL(this.target.documentId);
+        if (tab) tab.location.href = `${url}#page=${this.page}`;
+      } catch (error) {
+        tab?.close();
+        this.setNote(error.message, true);
+      }
+    });
     dialog.addEventListener('close', () => {
       this.ticket++;
       this.origin?.focus?.();
@@ -132,6 +145,12 @@ export class Viewer {
       mark.style.width = `${((box.x1 - box.x0) / meta.width) * 100}%`;
       mark.style.height = `${((box.y1 - box.y0) / meta.height) * 100}%`;
       layer.append(mark);
+    }
+    if (here.length) {
+      const top = Math.min(...here.map((box) => box.y0)) / meta.height;
+      const scroller = this.parts.frame.parentElement;
+      const y = top * this.parts.frame.offsetHeight - scroller.clientHeight / 3;
+      scroller.scrollTop = Math.max(0, y);
     }
     if (placed === false || !boxes.length) {
       this.setNote('Folio could not place this passage on the page.');
