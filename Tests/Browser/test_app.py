@@ -41,6 +41,7 @@ class Suite:
         self.out = out
         self.pdfs = make_pdfs.make(pdf_dir)
         self.results = []
+        self.console = []
         self.downloads = os.path.join(out, 'downloads')
         os.makedirs(self.downloads, exist_ok=True)
         options = webdriver.ChromeOptions()
@@ -90,9 +91,10 @@ class Suite:
         box.clear()
         box.send_keys(question)
         box.send_keys(Keys.ENTER)
-        self.wait(lambda: len(self.answers()) > before
-                  and self.answers()[-1].get_attribute('data-abstained') in ('true', 'false'),
-                  60, f'no complete answer to {question!r}')
+        self.wait(lambda: self.driver.execute_script("""
+            const all = document.querySelectorAll('[data-testid="answer"]');
+            return all.length > arguments[0] && ['true', 'false'].includes(all[all.length - 1].dataset.abstained)""",
+            before), 60, f'no complete answer to {question!r}')
         return self.answers()[-1]
 
     def open_app(self):
@@ -103,10 +105,17 @@ class Suite:
     def document_id(self, file):
         return next((d['id'] for d in self.api('documents') if d['file'] == file), None)
 
+    def collect_console(self):
+        try:
+            self.console.extend(self.driver.get_log('browser'))
+        except Exception:
+            pass
+
     def run(self, name, scenario):
         started = time.time()
         try:
             scenario()
+            self.collect_console()
             self.results.append((name, True, ''))
             print(f'PASS {name} ({time.time() - started:.1f} s)', flush=True)
         except Exception as error:  # a scenario failure of any kind is reported and recorded
@@ -209,6 +218,41 @@ class Suite:
                   'a source click did not open a highlighted page')
         self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
         self.wait(lambda: not viewer.is_displayed(), 5, 'Esc did not close the viewer')
+
+    def keyboard(self):
+        box = self.driver.find_element(*tid('question'))
+        before = len(self.answers())
+        box.clear()
+        box.send_keys('first line', Keys.SHIFT, Keys.ENTER, Keys.SHIFT, 'second line')
+        time.sleep(0.3)
+        assert box.get_attribute('value') == 'first line\nsecond line', repr(box.get_attribute('value'))
+        assert len(self.answers()) == before, 'Shift+Enter sent the question'
+        box.clear()
+        labelled = self.driver.execute_script("""
+            return ['question', 'upload-input'].filter(t => {
+              const e = document.querySelector(`[data-testid="${t}"]`);
+              return !(e.labels && e.labels.length && e.labels[0].textContent.trim()); })""")
+        assert not labelled, f'no label for {labelled}'
+        live = self.driver.execute_script("return document.getElementById('log').getAttribute('aria-live')")
+        assert live == 'polite', 'the answers are not in a live region'
+
+    def restrict_to_document(self):
+        bees = self.document_id('bees.pdf')
+        tides = self.document_id('tides.pdf')
+        self.driver.find_element(By.ID, f'doc-{bees}').click()
+        try:
+            answer = self.ask(TIDES_QUESTION)
+            for citation in answer.find_elements(*tid('citation')):
+                chunk = self.api(f"chunks/{citation.get_attribute('data-chunk-id')}")
+                assert chunk['document'] != tides, 'restricted to bees.pdf, the answer cites tides.pdf'
+        finally:
+            self.driver.find_element(By.ID, f'doc-{bees}').click()
+
+    def no_script_errors(self):
+        self.collect_console()
+        bad = [e['message'] for e in self.console
+               if 'Content Security Policy' in e['message'] or 'Uncaught' in e['message']]
+        assert not bad, bad[0]
 
     def follow_up(self):
         answer = self.ask(FOLLOW_UP)
@@ -323,8 +367,9 @@ class Suite:
 
     def all(self):
         for name in ('upload_two', 'ask_and_cite', 'citation_highlight', 'source_opens_page', 'follow_up',
-                     'abstains', 'bad_uploads', 'export_markdown', 'reload_keeps', 'delete_document',
-                     'server_gone', 'phone_width', 'screenshot', 'new_conversation'):
+                     'abstains', 'keyboard', 'bad_uploads', 'export_markdown', 'reload_keeps',
+                     'restrict_to_document', 'delete_document', 'server_gone', 'phone_width', 'screenshot',
+                     'new_conversation', 'no_script_errors'):
             self.run(name, getattr(self, name))
         self.driver.quit()
         passed = sum(1 for _, ok, _ in self.results if ok)
