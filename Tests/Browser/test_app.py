@@ -248,6 +248,25 @@ class Suite:
         finally:
             self.driver.find_element(By.ID, f'doc-{bees}').click()
 
+    def event_stream_parser(self):
+        # The app's own SSE parser (api.js), fed the stream in awkward pieces: CRLF, a split field name, a comment,
+        # a multi-line data field, no final blank line.
+        got = self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            import('./api.js').then(({ EventStreamParser }) => {
+              const out = [];
+              const parser = new EventStreamParser((event, data) => out.push([event, data]));
+              for (const piece of ['event: sources\\r\\ndata: {"results":[]}\\r', '\\n\\r\\nevent: tok',
+                                   'en\\ndata: {"text":"Hel"}\\n\\n: keep-alive\\n\\n',
+                                   'event: answer\\ndata: {"answer":\\ndata: 1}\\n\\nevent: error\\ndata: x'])
+                parser.push(piece);
+              parser.finish();
+              done(out);
+            }).catch((e) => done(String(e)));""")
+        want = [['sources', '{"results":[]}'], ['token', '{"text":"Hel"}'], ['answer', '{"answer":\n1}'],
+                ['error', 'x']]
+        assert got == want, got
+
     def no_script_errors(self):
         self.collect_console()
         bad = [e['message'] for e in self.console
@@ -369,7 +388,7 @@ class Suite:
         for name in ('upload_two', 'ask_and_cite', 'citation_highlight', 'source_opens_page', 'follow_up',
                      'abstains', 'keyboard', 'bad_uploads', 'export_markdown', 'reload_keeps',
                      'restrict_to_document', 'delete_document', 'server_gone', 'phone_width', 'screenshot',
-                     'new_conversation', 'no_script_errors'):
+                     'new_conversation', 'event_stream_parser', 'no_script_errors'):
             self.run(name, getattr(self, name))
         self.driver.quit()
         passed = sum(1 for _, ok, _ in self.results if ok)
