@@ -272,8 +272,10 @@ export class Chat {
     try {
       const chunk = await api.chunk(chunkId);
       const boxes = chunk.boxes || [];
+      const documentId = chunk.document_id ?? (typeof chunk.document === 'number' ? chunk.document
+        : this.documentIdOf({ document: chunk.file }));
       await this.viewer.open({
-        documentId: chunk.document, page: chunk.page_start, boxes, placed: boxes.length > 0,
+        documentId, page: chunk.page_start, boxes, placed: boxes.length > 0,
         title: chunk.title || chunk.file, quote,
       }, origin);
     } catch (error) {

@@ -11,14 +11,15 @@ const STATE_TEXT = {
 
 export class Library {
   /**
-   * @param {object} elements `list` (the <ul>), `input` (file input), `drop` (drop zone), `count`, `scope`.
+   * @param {object} elements `list` (the <ul>), `input` (file input), `drop` (drop zone), `count`, `scope`,
+   *   `status` (a polite live region for phase changes).
    * @param {object} hooks `onChange(documents)` after the list changed, `onError(error)` for non-row failures.
    */
   constructor(elements, hooks = {}) {
     this.elements = elements;
     this.hooks = hooks;
     this.documents = new Map(); // id -> Document
-    this.uploads = []; // {key, file, state, percent, text, error, documentId, startedAt, ...}
+    this.uploads = []; // {key, file, state, percent, text, error, documentId, jobId, phaseStart, ...}
     this.confirming = null; // the document id whose delete awaits confirmation
     this.loaded = false;
     this.selected = new Set(JSON.parse(localStorage.getItem(SELECTION_KEY) || '[]'));
@@ -91,7 +92,7 @@ export class Library {
   newUpload(file) {
     const upload = {
       key: this.nextKey++, file, name: file.name, state: 'uploading', percent: 0, text: 'waiting to upload',
-      error: null, documentId: null, startedAt: performance.now(), phaseStart: performance.now(), jobId: null,
+      error: null, documentId: null, phaseStart: performance.now(), phaseDone: 0, jobId: null,
     };
     this.uploads.unshift(upload);
     return upload;
@@ -108,6 +109,7 @@ export class Library {
 
   async start(upload) {
     upload.text = 'uploading 0%';
+    this.announce(`${upload.name}: uploading`);
     const began = performance.now();
     let entry;
     try {
@@ -153,6 +155,7 @@ export class Library {
     const now = performance.now();
     if (job.state !== upload.state) {
       upload.state = job.state;
+      this.announce(`${upload.name}: ${STATE_TEXT[job.state] || job.state}`);
       upload.phaseStart = now;
       upload.phaseDone = job.pages_done || 0;
     }
@@ -172,7 +175,13 @@ export class Library {
     this.renderUpload(upload);
   }
 
+  /** Tells a screen reader about a phase change (not every percent). */
+  announce(text) {
+    if (this.elements.status) this.elements.status.textContent = text;
+  }
+
   fail(upload, message) {
+    this.announce(`${upload.name} failed: ${message}`);
     upload.state = 'failed';
     upload.error = message;
     upload.text = 'failed';
@@ -180,6 +189,7 @@ export class Library {
   }
 
   async finish(upload, note) {
+    this.announce(`${upload.name}: ready, ${note}`);
     upload.state = 'done';
     upload.text = note;
     try {
@@ -247,7 +257,7 @@ export class Library {
       el('span', { class: 'doc-title' }, upload.name),
       failed
         ? el('p', { class: 'error', 'data-testid': 'error', role: 'alert' }, upload.error)
-        : el('span', { class: 'doc-meta', 'aria-live': 'polite' }, upload.text),
+        : el('span', { class: 'doc-meta' }, upload.text),
       failed ? null : el('progress', {
         max: 100, value: upload.percent, 'aria-label': `${upload.name}: ${upload.text}`,
       })),

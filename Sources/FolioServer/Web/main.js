@@ -15,6 +15,7 @@ const banner = {
 
 const library = new Library({
   list: $('documents'), input: $('upload'), drop: $('drop'), count: $('doc-count'), scope: $('scope'),
+  status: $('upload-status'),
 }, {
   onChange: () => updateStatus(),
   onError: (error) => showError(error),
