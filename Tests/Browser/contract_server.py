@@ -282,6 +282,19 @@ class Handler(BaseHTTPRequestHandler):
             self.head(200, 'text/event-stream', extra=[('Connection', 'close')])
             self.close_connection = True
             self.wfile.write(f"event: sources\ndata: {json.dumps({'results': result['results']})}\n\n".encode())
+            self.wfile.flush()
+            if os.environ.get('FOLIO_CONTRACT_LLM') and not result['abstained']:
+                # As `--llm` does: the generated text streams as tokens, then the answer carries `generated`.
+                text = f"Generated: {result['citations'][0]['sentences'][0]} [1]"
+                for piece in re.findall(r'\S+\s*', text):
+                    time.sleep(0.05)
+                    self.wfile.write(f"event: token\ndata: {json.dumps({'text': piece})}\n\n".encode())
+                    self.wfile.flush()
+                result['generated'] = {'answer': text, 'citations': [{k: result['citations'][0][k] for k in
+                                       ('marker', 'chunk_id', 'document', 'document_id', 'pages')}],
+                                       'sentences': [{'text': text, 'markers': [1], 'verdict': 'supported',
+                                                      'similarity': 0.9, 'overlap': 0.8, 'support': 0.9}],
+                                       'grounded': True, 'invalid_markers': []}
             self.wfile.write(f'event: answer\ndata: {json.dumps(result)}\n\n'.encode())
             return
         if path == '/api/v1/documents':
