@@ -18,6 +18,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // C libraries: a module map and a shim header each, imported by exactly one Swift module.
@@ -53,8 +60,19 @@ let package = Package(
         .target(name: "FolioEngine", dependencies: [
             "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore", "FolioLLM",
         ]),
+        // The HTTP front door: Hummingbird routes over FolioEngine, the web app embedded.
+        .target(name: "FolioServer", dependencies: [
+            "FolioEngine",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        ], exclude: ["Web"]),
         .executableTarget(name: "folio", dependencies: [
-            "FolioEngine", "CEditLine",
+            "FolioEngine", "FolioServer", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "folio-bench", dependencies: [
@@ -74,6 +92,9 @@ let package = Package(
         .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),
         .testTarget(name: "FolioEngineTests", dependencies: ["FolioEngine", "FolioIndex", "FolioLLM", "FolioStore", "FolioEncoder", "FolioTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FolioTestSupport", "FolioStore"]),
+        .testTarget(name: "FolioServerTests", dependencies: [
+            "FolioServer", "FolioEngine", "FolioTestSupport",
+        ]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -93,13 +93,14 @@ struct BertModel: Sendable {
         var offsets: [Int] = []
         offsets.reserveCapacity(sequences.count + 1)
         offsets.append(0)
-        var longest = 0
+        var longestSoFar = 0
         for sequence in sequences {
             precondition(!sequence.isEmpty && sequence.count <= c.maxPositions,
                          "a sequence must hold 1...\(c.maxPositions) tokens")
             offsets.append(offsets[offsets.count - 1] + sequence.count)
-            longest = max(longest, sequence.count)
+            longestSoFar = max(longestSoFar, sequence.count)
         }
+        let longest = longestSoFar
         let tokens = offsets[offsets.count - 1]
         precondition(workspace.fits(tokens: tokens, longestSequence: longest), "workspace too small for the batch")
 
@@ -107,8 +108,9 @@ struct BertModel: Sendable {
         let qkv = workspace.qkv.pointer                // [tokens, 3 * hidden]
         let context = workspace.context.pointer        // [tokens, hidden]
         let intermediate = workspace.intermediate.pointer // [feedForwardRows, intermediate]
-        let scores = workspace.scores.pointer          // [threads, length, length]
-        let inverseSums = workspace.inverseSums.pointer // [threads, length]
+        // Shared by the attention threads below, each using its own slice by thread index (see `attend`).
+        nonisolated(unsafe) let scores = workspace.scores.pointer          // [threads, length, length]
+        nonisolated(unsafe) let inverseSums = workspace.inverseSums.pointer // [threads, length]
         func observe(_ stage: Int) {
             observeHiddenStates?(stage, UnsafeBufferPointer(start: hidden, count: tokens * h))
         }
@@ -130,10 +132,13 @@ struct BertModel: Sendable {
         /// the batch.
         func linear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+            // The threads below share these buffers: each reads `a` and `b` and writes its own block of output
+            // columns of `c`, so no two threads touch the same element (the invariant that makes this safe).
+            nonisolated(unsafe) let a = a, b = b, c = c
             if let block = Self.unpackedBlock(rows: m, k: k), block < n {
                 // A few rows (a query): see `unpackedBlock`. Blocks of output columns, shared by the threads.
                 let blocks = (n + block - 1) / block
-                let run = { (index: Int) in
+                let run: @Sendable (Int) -> Void = { (index: Int) in
                     let first = index * block, count = min(block, n - first)
                     BLAS.sgemm(transposeB: true, m: m, n: count, k: k, a: a, lda: lda, b: b + first * k, ldb: k,
                                beta: beta, c: c + first, ldc: ldc)
@@ -159,8 +164,10 @@ struct BertModel: Sendable {
             }
         }
         let scale = 1 / Float(headSize).squareRoot()
+        // Each thread of the attention below has its own slice of `scores` and `inverseSums` (by thread index) and
+        // writes only its heads' columns of the output: the invariant that makes sharing the pointers safe.
         /// softmax(Q Kᵀ / √d) V for one head of one sequence, into the head's columns of `context`.
-        func attend(rows: UnsafeMutablePointer<Float>, length: Int, head: Int,
+        @Sendable func attend(rows: UnsafeMutablePointer<Float>, length: Int, head: Int,
                     into output: UnsafeMutablePointer<Float>, thread: Int) {
             let column = head * headSize
             let scores = scores + thread * longest * longest      // [length, length]
@@ -183,7 +190,8 @@ struct BertModel: Sendable {
             // Attention, per sequence and head, the heads spread over the threads.
             for s in sequences.indices {
                 let start = offsets[s], length = offsets[s + 1] - start
-                let rows = qkv + start * h3, output = context + start * h
+                // Read by every head's thread; written per head in disjoint columns (see `attend`).
+                nonisolated(unsafe) let rows = qkv + start * h3, output = context + start * h
                 if threads > 1 {
                     DispatchQueue.concurrentPerform(iterations: threads) { t in
                         for head in stride(from: t, to: c.headCount, by: threads) {

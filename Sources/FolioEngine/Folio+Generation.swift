@@ -33,7 +33,15 @@ extension Folio {
     public func generate(_ question: String, k: Int = 5, documents: [String] = [], client: ChatClient,
                          contextTokens: Int = 4096, stream: Bool = true,
                          onText: ((String) -> Void)? = nil) throws -> GeneratedAnswer {
-        let extractive = try ask(question, k: k, documents: documents)
+        try generate(question, k: k, documentIDs: try documentIDs(named: documents), client: client,
+                     contextTokens: contextTokens, stream: stream, onText: onText)
+    }
+
+    /// ``generate(_:k:documents:client:contextTokens:stream:onText:)`` by document id (nil: every document).
+    public func generate(_ question: String, k: Int = 5, documentIDs: [Int64]?, client: ChatClient,
+                         contextTokens: Int = 4096, stream: Bool = true,
+                         onText: ((String) -> Void)? = nil) throws -> GeneratedAnswer {
+        let extractive = try ask(question, k: k, documentIDs: documentIDs)
         let prompt = try GroundingPromptBuilder(contextTokens: contextTokens)
             .build(question: question, results: extractive.results)
         var generated = GeneratedAnswer(extractive: extractive, prompt: prompt)

@@ -6,11 +6,17 @@ import Foundation
 ///
 /// The model is loaded on first use, so commands that only read the store (`docs`, `chunks`, `remove`)
 /// start instantly and work without it.
+///
+/// Not thread-safe: one `Folio` serves one caller at a time. `@unchecked Sendable` so it can be handed from thread
+/// to thread; the invariant that makes this safe is exclusive use (the CLI has one thread; the server's
+/// `EnginePool` lends each instance to one request at a time and takes it back before lending it again).
 public final class Folio: @unchecked Sendable {
     public let store: FolioStore
     private let modelDirectory: () throws -> URL
     private var loadedEncoder: SentenceEncoder?
     private var loadedRetriever: Retriever?
+    /// The store's `contentSignature` when `loadedRetriever` was made: another process's ingest changes it.
+    private var retrieverSignature: String?
     public var answerer = Answerer()
     /// How `search` and `ask` retrieve; changing it applies to the next query.
     public var retrieval = RetrievalSettings()
@@ -35,6 +41,12 @@ public final class Folio: @unchecked Sendable {
     }
 
     func retriever() throws -> Retriever {
+        // A document added or removed since (by this process or another `folio`): the index must see it.
+        let signature = try store.contentSignature()
+        if signature != retrieverSignature {
+            loadedRetriever = nil
+            retrieverSignature = signature
+        }
         if let loadedRetriever {
             loadedRetriever.settings = retrieval
             loadedRetriever.indexPolicy = indexPolicy
@@ -83,21 +95,34 @@ public final class Folio: @unchecked Sendable {
 
     /// The `k` chunks closest to `query`, best first.
     public func search(_ query: String, k: Int = 10, documents: [String] = []) throws -> [RetrievedChunk] {
+        try search(query, k: k, documentIDs: try documentIDs(named: documents))
+    }
+
+    /// The `k` chunks closest to `query`, best first, only from `documentIDs` when given.
+    public func search(_ query: String, k: Int = 10, documentIDs: [Int64]?) throws -> [RetrievedChunk] {
         try requireDocuments()
-        let ids = try documentIDs(named: documents)
-        return try retriever().search(query, k: k, documentIDs: ids)
+        return try retriever().search(query, k: k, documentIDs: documentIDs)
     }
 
     /// The `k` chunks closest to `query` with the lexical scorer the answerer needs.
     public func retrieve(_ query: String, k: Int = 10, documents: [String] = []) throws -> Retrieval {
+        try retrieve(query, k: k, documentIDs: try documentIDs(named: documents))
+    }
+
+    /// ``retrieve(_:k:documents:)`` by document id.
+    public func retrieve(_ query: String, k: Int = 10, documentIDs: [Int64]?) throws -> Retrieval {
         try requireDocuments()
-        let ids = try documentIDs(named: documents)
-        return try retriever().retrieve(query, k: k, documentIDs: ids)
+        return try retriever().retrieve(query, k: k, documentIDs: documentIDs)
     }
 
     /// An extractive answer with citations, or an abstention.
     public func ask(_ question: String, k: Int = 5, documents: [String] = []) throws -> Answer {
-        answerer.answer(question, retrieval: try retrieve(question, k: k, documents: documents))
+        try ask(question, k: k, documentIDs: try documentIDs(named: documents))
+    }
+
+    /// ``ask(_:k:documents:)`` by document id (nil: every document).
+    public func ask(_ question: String, k: Int = 5, documentIDs: [Int64]?) throws -> Answer {
+        answerer.answer(question, retrieval: try retrieve(question, k: k, documentIDs: documentIDs))
     }
 
     /// Removes stored documents by file name or path.

@@ -411,17 +411,13 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             return
         }
         // Workers take blocks of nodes from a shared cursor; each holds one neighbour-list lock at a time.
-        let cursorLock = NSLock()
-        var cursor = next
+        let cursor = BlockCursor(next)
         let end = nodes.upperBound
         let block = 32
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             let scratch = SearchScratch(nodes: capacity, maxDegree: M0)
             while true {
-                cursorLock.lock()
-                let start = cursor
-                cursor = min(cursor + block, end)
-                cursorLock.unlock()
+                let start = cursor.take(block, end: end)
                 if start >= end { break }
                 for node in start..<min(start + block, end) {
                     insert(UInt32(node), scratch: scratch, concurrent: true)
@@ -763,4 +759,21 @@ struct AcceptFiltered: NodeAcceptor {
     let filter: (Int64) -> Bool
     static var acceptsAll: Bool { false }
     @inline(__always) func accepts(_ node: UInt32) -> Bool { deleted[Int(node)] == 0 && filter(ids[Int(node)]) }
+}
+
+/// The next node to insert, shared by the build threads; `lock` guards `position`.
+private final class BlockCursor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var position: Int
+
+    init(_ start: Int) { position = start }
+
+    /// The start of the next block of `size` nodes (at most `end`), advancing past it.
+    func take(_ size: Int, end: Int) -> Int {
+        lock.withLock {
+            let start = position
+            position = min(position + size, end)
+            return start
+        }
+    }
 }

@@ -118,3 +118,29 @@ extension FolioStore {
         }
     }
 }
+
+extension FolioStore {
+    /// A value that changes whenever a document is added, replaced, moved or removed, by this process or another
+    /// one (`folio ingest` beside a running server): the count, highest id and summed ingest times and chunk counts
+    /// of the documents table. Readers compare it to know when their derived indexes are stale.
+    /// - Complexity: one scan of the documents table (a row per document, not per chunk).
+    public func contentSignature() throws -> String {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS n, coalesce(max(id), 0) AS top, coalesce(sum(ingested_at), 0) AS at,
+                       coalesce(sum(chunk_count), 0) AS chunks, coalesce(group_concat(path, char(31)), '') AS paths
+                FROM documents
+                """) else { return "" }
+            let n: Int64 = row["n"], top: Int64 = row["top"], at: Double = row["at"], chunks: Int64 = row["chunks"]
+            let paths: String = row["paths"]
+            return "\(n)/\(top)/\(at)/\(chunks)/\(paths.hashValue)"
+        }
+    }
+
+    /// The document with this id, if stored.
+    public func document(id: Int64) throws -> DocumentRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE id = ?", arguments: [id]).map(Self.document(from:))
+        }
+    }
+}

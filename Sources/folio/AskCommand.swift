@@ -64,7 +64,7 @@ struct AskCommand: ParsableCommand {
             }
             let answer = try folio.ask(question, k: k, documents: documents)
             if json {
-                Console.printJSON(answerJSON(answer))
+                Console.printJSON(answer.json)
             } else {
                 printAnswer(answer, showChunks: showChunks)
             }
@@ -101,7 +101,7 @@ struct AskCommand: ParsableCommand {
             input.remember(text)
             do {
                 let answer = try folio.ask(text, k: k, documents: documents)
-                if json { Console.printJSON(answerJSON(answer)) } else { printAnswer(answer, showChunks: showChunks) }
+                if json { Console.printJSON(answer.json) } else { printAnswer(answer, showChunks: showChunks) }
                 last = answer
             } catch {
                 Console.error("\(error)")
@@ -109,19 +109,6 @@ struct AskCommand: ParsableCommand {
             if !json { print() }
         }
     }
-}
-
-/// The `ask --json` object: `question`, `answer`, `abstained`, `citations`, `results` (and `confidence`).
-func answerJSON(_ answer: Answer) -> [String: Any] {
-    [
-        "question": answer.question, "answer": answer.text, "abstained": answer.abstained,
-        "confidence": answer.confidence,
-        "citations": answer.citations.map {
-            ["marker": $0.marker, "chunk_id": $0.chunk.chunkID, "document": $0.chunk.fileName,
-             "pages": $0.chunk.pages, "title": $0.chunk.title] as [String: Any]
-        },
-        "results": answer.results.map(\.json),
-    ]
 }
 
 func printAnswer(_ answer: Answer, showChunks: Bool) {

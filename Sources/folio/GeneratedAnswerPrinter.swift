@@ -20,11 +20,11 @@ struct GeneratedAnswerPrinter {
         let generated = try folio.generate(question, k: k, documents: documents, client: client,
                                            contextTokens: contextTokens, stream: stream,
                                            onText: streamsToTerminal ? { piece in
-                                               print(piece, terminator: "")
-                                               fflush(stdout)
+                                               // Unbuffered, so each piece shows as it arrives.
+                                               FileHandle.standardOutput.write(Data(piece.utf8))
                                            } : nil)
         if json {
-            Console.printJSON(object(generated))
+            Console.printJSON(generated.json(client: client))
         } else {
             printHuman(generated, streamed: streamsToTerminal)
         }
@@ -97,56 +97,4 @@ struct GeneratedAnswerPrinter {
     }
 
     private func format(_ value: Float) -> String { String(format: "%.2f", value) }
-
-    // MARK: JSON
-
-    /// The extractive `ask` object plus `generator` (url, model, usage, seconds, error) and `generated`.
-    private func object(_ generated: GeneratedAnswer) -> [String: Any] {
-        let answer = generated.extractive
-        // Exactly the extractive `ask --json` object, plus the generator and the checked generated answer.
-        var object = answerJSON(answer)
-        var generator: [String: Any] = ["url": client.completionsURL.absoluteString]
-        generator["model"] = generated.completion?.model ?? client.model ?? NSNull()
-        generator["seconds"] = generated.completion.map { $0.seconds } ?? NSNull()
-        if let usage = generated.completion?.usage {
-            generator["usage"] = ["prompt_tokens": usage.promptTokens ?? NSNull(),
-                                  "completion_tokens": usage.completionTokens ?? NSNull(),
-                                  "total_tokens": usage.totalTokens ?? NSNull()] as [String: Any]
-        } else {
-            generator["usage"] = NSNull()
-        }
-        if let failure = generated.failure { generator["error"] = "\(failure)" }
-        generator["prompt_tokens_estimated"] = generated.prompt.estimatedTokens
-        generator["sources_sent"] = generated.prompt.sources.count
-        generator["sources_dropped"] = generated.prompt.droppedSources
-        object["generator"] = generator
-
-        guard let completion = generated.completion, let check = generated.check else {
-            object["generated"] = NSNull()
-            return object
-        }
-        var checked: [String: Any] = [
-            "answer": check.text, "raw": completion.text, "finish_reason": completion.finishReason ?? NSNull(),
-            "citations": generated.citations.map(citationJSON),
-            "invalid_markers": check.invalidMarkers,
-            "grounded": check.isGrounded,
-            "sentences": check.sentences.map { sentence -> [String: Any] in
-                ["text": sentence.text, "markers": sentence.markers, "verdict": sentence.verdict.rawValue,
-                 "similarity": Double(sentence.similarity), "overlap": Double(sentence.overlap),
-                 "support": Double(sentence.support)]
-            },
-        ]
-        if check.hasNoValidCitation {
-            checked["warning"] = "the generated answer cites none of the sources; the extractive answer is in \"answer\""
-        } else if !check.isGrounded {
-            checked["warning"] = "no sentence is supported by the source it cites; the extractive answer is in \"answer\""
-        }
-        object["generated"] = checked
-        return object
-    }
-
-    private func citationJSON(_ citation: Citation) -> [String: Any] {
-        ["marker": citation.marker, "chunk_id": citation.chunk.chunkID, "document": citation.chunk.fileName,
-         "pages": citation.chunk.pages]
-    }
 }

@@ -94,25 +94,3 @@ func reportingErrors(_ body: () throws -> Void) throws {
 func pageLabel(_ start: Int, _ end: Int) -> String {
     start == end ? "p.\(start)" : "p.\(start)-\(end)"
 }
-
-extension RetrievedChunk {
-    /// The search-result JSON object of the CLI contract.
-    var json: [String: Any] {
-        var object: [String: Any] = [
-            "rank": rank, "score": Double(score), "chunk_id": chunk.chunkID, "document": chunk.fileName,
-            "title": chunk.title, "pages": chunk.pages, "text": chunk.text,
-        ]
-        if let section = chunk.section { object["section"] = section }
-        if let bestSentence { object["best_sentence"] = bestSentence }
-        if let parts {
-            var scores: [String: Any] = ["fused": Double(parts.fused)]
-            if let dense = parts.dense { scores["dense"] = Double(dense) }
-            if let lexical = parts.lexical { scores["lexical"] = Double(lexical) }
-            if let window = parts.window { scores["window"] = Double(window) }
-            if let name = parts.name { scores["name"] = Double(name) }
-            if let coverage = parts.coverage { scores["coverage"] = Double(coverage) }
-            object["scores"] = scores
-        }
-        return object
-    }
-}

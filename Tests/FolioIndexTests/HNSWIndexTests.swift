@@ -260,7 +260,7 @@ struct HNSWIndexTests {
         #expect(index.integrityProblems() == [])
         let expected = queries.map { index.search($0, k: 10) }
         let lock = NSLock()
-        var mismatches = 0
+        nonisolated(unsafe) var mismatches = 0  // guarded by `lock`
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for (i, q) in queries.enumerated() where i % 8 == worker || worker < 2 {
                 if index.search(q, k: 10) != expected[i] { lock.withLock { mismatches += 1 } }
