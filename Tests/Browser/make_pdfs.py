@@ -34,6 +34,13 @@ TIDES = [
     ]),
 ]
 
+OWLS = [
+    ("Owls", [
+        "A barn owl can hunt in complete darkness by sound alone.",
+        "The snowy owl hunts by day during the long Arctic summer.",
+    ]),
+]
+
 
 def wrap(ctx, text, width):
     lines, line = [], ''
@@ -70,11 +77,12 @@ def draw(path, title, pages):
 
 
 def make(folder):
-    """Writes bees.pdf, tides.pdf, notes.pdf (not a PDF) and locked.pdf (encrypted) into `folder`; returns paths."""
+    """Writes bees.pdf, tides.pdf, owls.pdf, notes.pdf (not a PDF) and locked.pdf (encrypted) into `folder`; returns paths."""
     os.makedirs(folder, exist_ok=True)
-    paths = {name: os.path.join(folder, f'{name}.pdf') for name in ('bees', 'tides', 'notes', 'locked')}
+    paths = {name: os.path.join(folder, f'{name}.pdf') for name in ('bees', 'tides', 'owls', 'notes', 'locked')}
     draw(paths['bees'], 'Honey Bee Notes', BEES)
     draw(paths['tides'], 'Tidal Power Report', TIDES)
+    draw(paths['owls'], 'Owl Field Notes', OWLS)
     with open(paths['notes'], 'w') as f:
         f.write('These are plain text notes, not a PDF.\n')
     if os.path.exists(paths['locked']):

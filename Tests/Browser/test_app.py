@@ -4,6 +4,7 @@ against a running `folio serve` (the URL is the first argument). The scenarios a
 run in order on one store (later ones use the documents earlier ones uploaded). A failing scenario saves a screenshot
 and the browser console under the output folder. Prints `N passed, N failed` and exits 1 on any failure."""
 import argparse
+import base64
 import json
 import os
 import sys
@@ -298,6 +299,25 @@ class Suite:
         assert 'encrypt' in locked.lower() or 'password' in locked.lower(), f'the encrypted error: {locked!r}'
         print(f'     non-PDF: {notes}\n     encrypted: {locked}')
 
+    def drag_and_drop(self):
+        # A drop carrying a good PDF and a text file: each gets its own outcome, the failure blocks nothing.
+        owls = base64.b64encode(open(self.pdfs['owls'], 'rb').read()).decode()
+        self.driver.execute_script("""
+            const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], 'owls.pdf', { type: 'application/pdf' }));
+            transfer.items.add(new File(['just some text'], 'dropped-notes.pdf', { type: 'application/pdf' }));
+            const zone = document.getElementById('drop');
+            for (const type of ['dragenter', 'dragover', 'drop'])
+              zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        """, owls)
+        def settled():
+            rows = self.rows()
+            return (rows.get('owls.pdf', {}).get('state') == 'done'
+                    and rows.get('dropped-notes.pdf', {}).get('state') == 'failed')
+        self.wait(settled, 120, 'the dropped files did not settle as done and failed')
+        assert self.document_id('owls.pdf') is not None, 'the API does not list the dropped PDF'
+
     def export_markdown(self):
         for name in os.listdir(self.downloads):
             os.remove(os.path.join(self.downloads, name))
@@ -386,7 +406,7 @@ class Suite:
 
     def all(self):
         for name in ('upload_two', 'ask_and_cite', 'citation_highlight', 'source_opens_page', 'follow_up',
-                     'abstains', 'keyboard', 'bad_uploads', 'export_markdown', 'reload_keeps',
+                     'abstains', 'keyboard', 'bad_uploads', 'drag_and_drop', 'export_markdown', 'reload_keeps',
                      'restrict_to_document', 'delete_document', 'server_gone', 'phone_width', 'screenshot',
                      'new_conversation', 'event_stream_parser', 'no_script_errors'):
             self.run(name, getattr(self, name))
