@@ -138,6 +138,8 @@ export class Chat {
 
   setBusy(busy) {
     this.busy = busy;
+    // While the answer streams the log is busy, so a screen reader reads the finished answer once, not every token.
+    this.elements.log.setAttribute('aria-busy', String(busy));
     this.elements.send.disabled = busy;
     this.elements.send.textContent = busy ? 'Answering\u2026' : 'Send';
   }
