@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-        ], exclude: ["Web"]),
+        ], resources: [.embedInCode("Web"), .embedInCode("Resources/openapi.json")]),
         .executableTarget(name: "folio", dependencies: [
             "FolioEngine", "FolioServer", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -38,16 +38,21 @@ extension Folio {
     }
 
     /// ``generate(_:k:documents:client:contextTokens:stream:onText:)`` by document id (nil: every document).
+    /// - Parameters:
+    ///   - onRetrieved: called with the extractive answer (and so the sources) before the model is asked.
+    ///   - isCancelled: asked as the answer streams in; true cuts the LLM request off.
     public func generate(_ question: String, k: Int = 5, documentIDs: [Int64]?, client: ChatClient,
                          contextTokens: Int = 4096, stream: Bool = true,
-                         onText: ((String) -> Void)? = nil) throws -> GeneratedAnswer {
+                         onText: ((String) -> Void)? = nil, onRetrieved: ((Answer) -> Void)? = nil,
+                         isCancelled: (@Sendable () -> Bool)? = nil) throws -> GeneratedAnswer {
         let extractive = try ask(question, k: k, documentIDs: documentIDs)
+        onRetrieved?(extractive)
         let prompt = try GroundingPromptBuilder(contextTokens: contextTokens)
             .build(question: question, results: extractive.results)
         var generated = GeneratedAnswer(extractive: extractive, prompt: prompt)
         do {
             let completion = try client.complete(prompt.messages, maxTokens: prompt.answerTokens, temperature: 0.1,
-                                                 stream: stream, onText: onText)
+                                                 stream: stream, onText: onText, isCancelled: isCancelled)
             generated.completion = completion
             generated.check = CitationChecker().check(completion.text, sources: prompt.sources.map(\.chunk.text),
                                                       encoder: try encoder())

@@ -2,7 +2,7 @@ import Foundation
 
 /// SHA-256 (FIPS 180-4), used to recognize a file by its content. Pure Swift; the toolchain's Foundation on
 /// Linux has no CryptoKit.
-struct SHA256 {
+public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var buffer: [UInt8] = []
@@ -19,11 +19,13 @@ struct SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    mutating func update(_ data: Data) {
+    public init() {}
+
+    public mutating func update(_ data: Data) {
         data.withUnsafeBytes { raw in update(raw.bindMemory(to: UInt8.self)) }
     }
 
-    mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
         length &+= UInt64(bytes.count)
         var index = 0
         if !buffer.isEmpty {
@@ -42,7 +44,7 @@ struct SHA256 {
         if index < bytes.count { buffer.append(contentsOf: bytes[index...]) }
     }
 
-    mutating func finalize() -> String {
+    public mutating func finalize() -> String {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
         while (buffer.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -80,7 +82,7 @@ struct SHA256 {
     }
 
     /// Hex SHA-256 of a file, read in 1 MiB blocks.
-    static func hex(ofFile url: URL) throws -> String {
+    public static func hex(ofFile url: URL) throws -> String {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var hasher = SHA256()
@@ -90,7 +92,7 @@ struct SHA256 {
         return hasher.finalize()
     }
 
-    static func hex(of data: Data) -> String {
+    public static func hex(of data: Data) -> String {
         var hasher = SHA256()
         hasher.update(data)
         return hasher.finalize()

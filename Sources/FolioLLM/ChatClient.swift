@@ -97,9 +97,12 @@ public struct ChatClient: Sendable {
     ///   - stream: ask for server-sent events; `onText` then receives each piece of text as it arrives.
     ///   - onText: called with each new piece of text (once with the whole text when not streaming), on a
     ///     background thread, before this method returns.
+    ///   - isCancelled: asked as each piece arrives; true cuts the request off (`FolioLLMError.cancelled`), so a
+    ///     client that went away stops the model's work.
     /// - Throws: `FolioLLMError`, each naming the URL and the cause.
     public func complete(_ messages: [ChatMessage], maxTokens: Int = 512, temperature: Double = 0.2,
-                         stream: Bool = true, onText: ((String) -> Void)? = nil) throws -> ChatCompletion {
+                         stream: Bool = true, onText: ((String) -> Void)? = nil,
+                         isCancelled: (@Sendable () -> Bool)? = nil) throws -> ChatCompletion {
         let model = try self.model ?? firstModel()
         let url = completionsURL
         var payload: [String: Any] = [
@@ -119,7 +122,11 @@ public struct ChatClient: Sendable {
         let started = Date()
         var decoder = ChatResponseDecoder(url: url.absoluteString, onText: onText)
         let exchange = HTTPExchange(request: authorized(request), timeout: timeout, url: url.absoluteString)
-        exchange.onBody = { chunk, contentType in try decoder.consume(chunk, contentType: contentType) }
+        let address = url.absoluteString
+        exchange.onBody = { chunk, contentType in
+            if isCancelled?() == true { throw FolioLLMError.cancelled(url: address) }
+            try decoder.consume(chunk, contentType: contentType)
+        }
         _ = try exchange.run()
         var completion = try decoder.finish(streamRequested: stream)
         completion.seconds = Date().timeIntervalSince(started)

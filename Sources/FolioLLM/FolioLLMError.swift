@@ -17,6 +17,8 @@ public enum FolioLLMError: Error, CustomStringConvertible, Equatable {
     case emptyAnswer(url: String, finishReason: String?)
     /// No `--llm-model` and the server lists no model.
     case noModel(url: String)
+    /// The caller gave up (a web client went away); the request was cut off.
+    case cancelled(url: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum FolioLLMError: Error, CustomStringConvertible, Equatable {
             return "\(url): the model returned no text\(reason)"
         case .noModel(let url):
             return "\(url): the server lists no model; name one with --llm-model or FOLIO_LLM_MODEL"
+        case .cancelled(let url):
+            return "\(url): cancelled before the answer was complete"
         }
     }
 

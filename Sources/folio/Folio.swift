@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `folio`: ask your PDFs questions, locally.
 @main
-struct FolioCommand: ParsableCommand {
+struct FolioCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio",
         abstract: "Ask questions about your PDFs, locally, with page-level citations.",
@@ -16,13 +16,14 @@ struct FolioCommand: ParsableCommand {
               folio ask "How many layers does the Transformer encoder have?"
               folio search "label smoothing" --k 5
               folio chunks --doc attention-is-all-you-need.pdf --page 3
+              folio serve          # then open http://127.0.0.1:8080/
 
             The store lives in --store DIR, else $FOLIO_STORE, else $XDG_DATA_HOME/folio (~/.local/share/folio).
             """,
         version: "0.1.0",
         subcommands: [
             IngestCommand.self, AskCommand.self, SearchCommand.self, ChunksCommand.self, DocsCommand.self,
-            RemoveCommand.self, EvalCommand.self, ExtractWorkerCommand.self,
+            RemoveCommand.self, EvalCommand.self, ServeCommand.self, ExtractWorkerCommand.self,
         ]
     )
 }

@@ -1,0 +1,226 @@
+import FolioEngine
+import FolioLLM
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `GET /search` and `POST /ask`: exactly the objects of `folio search --json` and `folio ask --json`, the
+/// answer optionally streamed as Server-Sent Events.
+struct QueryController: Sendable {
+    let state: ServerState
+
+    func addRoutes(to group: RouterGroup<BasicRequestContext>) {
+        group.get("search") { request, _ in try await search(request) }
+        group.post("ask") { request, _ in try await ask(request) }
+    }
+
+    // MARK: search
+
+    func search(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        guard let query = parameters.get("q")?.trimmingCharacters(in: .whitespacesAndNewlines), !query.isEmpty else {
+            throw APIError.badRequest("GET /api/v1/search: give the query as ?q=…")
+        }
+        try checkLength(query, what: "the query")
+        let k = try number(parameters.get("k"), name: "k", default: 10)
+        let mode: RetrievalMode
+        if let raw = parameters.get("mode") {
+            guard let parsed = RetrievalMode(rawValue: raw) else {
+                throw APIError.badRequest("GET /api/v1/search: mode \(raw.prefix(20)) is not one of \(RetrievalMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            mode = parsed
+        } else {
+            mode = RetrievalSettings().mode
+        }
+        let ids = try await documentIDs(parameters.getAll("doc"))
+        let data = try await mappingEngineErrors { try await state.pool.run { folio -> Data in
+            folio.retrieval = RetrievalSettings()
+            folio.retrieval.mode = mode
+            defer { folio.retrieval = RetrievalSettings() }
+            let results = try folio.search(query, k: k, documentIDs: ids)
+            return try encodeJSON(["query": query, "results": results.map(\.json)])
+        } }
+        return Self.json(data)
+    }
+
+    // MARK: ask
+
+    struct AskRequest: Sendable {
+        var question: String
+        var k: Int
+        var documentIDs: [Int64]?
+        var conversation: String?
+        var llm: Bool
+        var stream: Bool
+    }
+
+    func parseAsk(_ request: Request) async throws -> AskRequest {
+        let object = try await request.jsonObject(limit: state.configuration.maxJSONBytes)
+        guard let question = (object["question"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !question.isEmpty else {
+            throw APIError.badRequest("POST /api/v1/ask: give the question as {\"question\": \"…\"}")
+        }
+        try checkLength(question, what: "the question")
+        var k = 5
+        if let value = object["k"] {
+            guard let number = value as? Int, !(value is Bool) else { throw APIError.badRequest("POST /api/v1/ask: k must be a whole number") }
+            k = try self.number(String(number), name: "k", default: 5)
+        }
+        var ids: [Int64]? = nil
+        if let value = object["documents"], !(value is NSNull) {
+            guard let list = value as? [Any], list.count <= 1000 else {
+                throw APIError.badRequest("POST /api/v1/ask: documents must be a list of document ids, e.g. [1, 2]")
+            }
+            let numbers = try list.map { item -> Int64 in
+                guard let number = item as? Int, !(item is Bool) else {
+                    throw APIError.badRequest("POST /api/v1/ask: documents must be a list of document ids, e.g. [1, 2]")
+                }
+                return Int64(number)
+            }
+            if !numbers.isEmpty { ids = try await existing(numbers) }
+        }
+        var conversation: String? = nil
+        if let value = object["conversation"], !(value is NSNull) {
+            guard let text = value as? String, (1...128).contains(text.count) else {
+                throw APIError.badRequest("POST /api/v1/ask: conversation must be an id of 1 to 128 characters")
+            }
+            conversation = text
+        }
+        let llm = (object["llm"] as? Bool) ?? false
+        if llm && state.configuration.llm == nil {
+            throw APIError.badRequest("POST /api/v1/ask: this server has no LLM; start it with --llm URL, or ask without \"llm\": true for an extractive answer")
+        }
+        return AskRequest(question: question, k: k, documentIDs: ids, conversation: conversation, llm: llm,
+                          stream: (object["stream"] as? Bool) ?? false)
+    }
+
+    func ask(_ request: Request) async throws -> Response {
+        let ask = try await parseAsk(request)
+        if ask.stream { return streamedAnswer(ask) }
+        let client = ask.llm ? state.configuration.llm : nil
+        let contextTokens = state.configuration.llmContextTokens
+        let data = try await mappingEngineErrors { try await state.pool.run { folio -> Data in
+            if let client {
+                let generated = try folio.generate(ask.question, k: ask.k, documentIDs: ask.documentIDs, client: client,
+                                                   contextTokens: contextTokens, stream: false)
+                return try encodeJSON(Self.decorate(generated.json(client: client), ask: ask))
+            }
+            let answer = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs)
+            return try encodeJSON(Self.decorate(answer.json, ask: ask))
+        } }
+        return Self.json(data)
+    }
+
+    /// `event: sources`, then `event: token` per piece of a generated answer, then `event: answer` (or `event: error`).
+    func streamedAnswer(_ ask: AskRequest) -> Response {
+        let pool = state.pool
+        let client = ask.llm ? state.configuration.llm : nil
+        let contextTokens = state.configuration.llmContextTokens
+        let body = ResponseBody { writer in
+            let (events, sink) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .unbounded)
+            let gone = CancellationFlag()
+            let work = Task {
+                do {
+                    _ = try await mappingEngineErrors { try await pool.run { folio -> Bool in
+                        if let client {
+                            let generated = try folio.generate(
+                                ask.question, k: ask.k, documentIDs: ask.documentIDs, client: client,
+                                contextTokens: contextTokens, stream: true,
+                                onText: { piece in sink.yield(JSONResponse.event("token", ["text": piece])) },
+                                onRetrieved: { answer in
+                                    sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
+                                },
+                                isCancelled: { gone.isSet })
+                            sink.yield(JSONResponse.event("answer", Self.decorate(generated.json(client: client), ask: ask)))
+                        } else {
+                            let answer = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs)
+                            sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
+                            sink.yield(JSONResponse.event("answer", Self.decorate(answer.json, ask: ask)))
+                        }
+                        return true
+                    } }
+                } catch let error as APIError {
+                    sink.yield(JSONResponse.event("error", ["error": ["code": error.code, "message": error.message]]))
+                } catch {
+                    sink.yield(JSONResponse.event("error", ["error": ["code": "internal", "message": "POST /api/v1/ask failed: \(error)"]]))
+                }
+                sink.finish()
+            }
+            do {
+                for await event in events { try await writer.write(event) }
+                try await writer.finish(nil)
+            } catch {
+                // The client went away: the LLM request is cut off at its next piece.
+                gone.set()
+                _ = await work.result
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: JSONResponse.eventStreamHeaders, body: body)
+    }
+
+    /// The answer object with what the request added: the conversation id.
+    static func decorate(_ object: [String: Any], ask: AskRequest) -> [String: Any] {
+        var object = object
+        if let conversation = ask.conversation { object["conversation"] = conversation }
+        return object
+    }
+
+    // MARK: helpers
+
+    static func json(_ data: Data) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func checkLength(_ text: String, what: String) throws {
+        let limit = state.configuration.maxQuestionCharacters
+        if text.count > limit {
+            throw APIError.tooLarge("\(what) is \(text.count) characters; the limit is \(limit): ask about one thing at a time")
+        }
+    }
+
+    func number(_ raw: String?, name: String, default value: Int) throws -> Int {
+        guard let raw else { return value }
+        let limit = state.configuration.maxK
+        guard let number = Int(raw), (1...limit).contains(number) else {
+            throw APIError.badRequest("\(name) must be a whole number from 1 to \(limit), not \(raw.prefix(20))")
+        }
+        return number
+    }
+
+    /// `?doc=` values: document ids, or file names as `folio search --doc` takes them.
+    func documentIDs(_ values: [String]) async throws -> [Int64]? {
+        guard !values.isEmpty else { return nil }
+        var ids: [Int64] = []
+        var names: [String] = []
+        for value in values.prefix(1000) {
+            if let id = Int64(value) { ids.append(id) } else { names.append(value) }
+        }
+        if !ids.isEmpty { ids = try await existing(ids) }
+        if !names.isEmpty {
+            let named = names
+            ids += try await mappingEngineErrors { try await state.catalog.run { folio in try folio.documentIDs(named: named) ?? [] } }
+        }
+        return ids
+    }
+
+    /// The ids, each checked to be stored (404 names the first that is not).
+    func existing(_ ids: [Int64]) async throws -> [Int64] {
+        let stored = Set(try await state.catalog.run { try $0.store.documents().map(\.id) })
+        if let missing = ids.first(where: { !stored.contains($0) }) {
+            throw APIError.notFound("no document \(missing) in this store; GET /api/v1/documents lists them")
+        }
+        return ids
+    }
+}
+
+/// Set once when a streaming client goes away; read by the engine thread. `@unchecked Sendable`: `lock` guards
+/// `value`.
+final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
