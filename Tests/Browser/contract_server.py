@@ -17,6 +17,7 @@ STOP = set('the a an of to in is are was what which who how does do and or for o
 lock = threading.Lock()
 docs, chunks, jobs = {}, {}, {}
 store = None
+LLM = bool(os.environ.get('FOLIO_CONTRACT_LLM'))
 
 
 class Words(html.parser.HTMLParser):
@@ -205,7 +206,8 @@ class Handler(BaseHTTPRequestHandler):
         route = path[len('/api/v1/'):]
         if route == 'health':
             return self.json(200, {'status': 'ok', 'version': 'contract', 'documents': len(docs),
-                                   'chunks': len(chunks), 'model': 'none'})
+                                   'chunks': len(chunks), 'model': 'none',
+                                   'llm': 'http://127.0.0.1:8081/v1/chat/completions' if LLM else None})
         if route == 'documents':
             return self.json(200, [public(d) for d in docs.values()])
         if route == 'jobs':
@@ -276,14 +278,15 @@ class Handler(BaseHTTPRequestHandler):
         if path == '/api/v1/ask':
             req = json.loads(body)
             result = answer(req['question'], set(req.get('documents') or []))
-            result['conversation'] = req.get('conversation') or uuid.uuid4().hex[:8]
+            if req.get('conversation'):
+                result['conversation'] = req['conversation']
             if not req.get('stream'):
                 return self.json(200, result)
             self.head(200, 'text/event-stream', extra=[('Connection', 'close')])
             self.close_connection = True
             self.wfile.write(f"event: sources\ndata: {json.dumps({'results': result['results']})}\n\n".encode())
             self.wfile.flush()
-            if os.environ.get('FOLIO_CONTRACT_LLM') and not result['abstained']:
+            if LLM and req.get('llm') and not result['abstained']:
                 # As `--llm` does: the generated text streams as tokens, then the answer carries `generated`.
                 text = f"Generated: {result['citations'][0]['sentences'][0]} [1]"
                 for piece in re.findall(r'\S+\s*', text):

@@ -178,10 +178,13 @@ class Suite:
         self.wait(lambda: self.driver.execute_script(
             'const i = arguments[0]; return i.complete && i.naturalWidth > 0 && !i.closest("[aria-busy]")', image),
             20, 'the page image did not load')
-        self.wait(lambda: viewer.find_elements(*tid('highlight')), 10, 'no highlight box drawn')
+        self.wait(lambda: viewer.find_elements(*tid('highlight'))
+                  or 'could not place' in viewer.find_element(By.CSS_SELECTOR, '.viewer-note').text, 10,
+                  'neither a highlight box nor the could-not-place note')
         # Where the API says the cited sentence lies, scaled to the image as displayed.
         full = self.api('ask', 'POST', {'question': ANSWERABLE})
         cited = next(c for c in full['citations'] if c['chunk_id'] == chunk_id)
+        assert cited.get('boxes'), f'the API gives no boxes for citation {chunk_id} (needed to check the highlight)'
         page_no = min(b['page'] for b in cited['boxes'])
         page = self.api(f"documents/{cited['document_id']}/pages/{page_no}")
         drawn = self.driver.execute_script("""
@@ -280,6 +283,7 @@ class Suite:
         assert FOLLOW_UP_WORDS in answer.text, f'follow-up answer lacks {FOLLOW_UP_WORDS!r}: {answer.text!r}'
         stored = self.driver.execute_script("return JSON.parse(localStorage.getItem('folio.conversation.v1'))")
         assert len(stored['turns']) == 2, f"{len(stored['turns'])} turns stored, not 2"
+        assert stored.get('conversation'), 'no conversation id kept for the follow-up'
 
     def abstains(self):
         answer = self.ask(UNANSWERABLE)

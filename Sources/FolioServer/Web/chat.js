@@ -9,7 +9,7 @@ const MARKERS = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
 
 export class Chat {
   /**
-   * @param {object} elements `log`, `form`, `question`, `send`, `newConversation`, `export`.
+   * @param {object} elements `log`, `form`, `question`, `send`, `newConversation`, `export`, `llm` (checkbox).
    * @param {object} parts `library` (selection(), document(id), documents), `viewer` (open), `inspector` (show).
    */
   constructor(elements, parts) {
@@ -98,7 +98,10 @@ export class Chat {
     const body = { question };
     const selection = this.library.selection();
     if (selection.length) body.documents = selection;
-    if (this.conversation) body.conversation = this.conversation;
+    if (this.elements.llm && !this.elements.llm.closest('[hidden]') && this.elements.llm.checked) body.llm = true;
+    // The client names the conversation; a server that tracks conversations reads follow-ups in its light.
+    this.conversation ||= newConversationID();
+    body.conversation = this.conversation;
     let firstText = false;
     const sawText = () => {
       if (firstText) return;
@@ -124,7 +127,7 @@ export class Chat {
         },
       });
       turn.answer = answer;
-      if (answer.conversation !== undefined && answer.conversation !== null) this.conversation = answer.conversation;
+      if (typeof answer.conversation === 'string' && answer.conversation) this.conversation = answer.conversation;
       this.inspector.show(answer);
     } catch (error) {
       turn.error = error.message || String(error);
@@ -401,6 +404,12 @@ function checkNode(generated) {
   return el('div', { class: 'check small' },
     el('p', {}, `Citation check: ${unsupported.length} of ${cited.length} cited sentences are not supported by the source they cite:`),
     el('ul', {}, unsupported.map((s) => el('li', {}, s.text))));
+}
+
+/** A random conversation id (crypto.randomUUID needs a secure context; a server on a LAN address is not one). */
+function newConversationID() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `c-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** The nodes that are there (`append(null)` would add the text "null"). */

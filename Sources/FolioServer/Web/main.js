@@ -24,7 +24,7 @@ const viewer = new Viewer($('viewer'), library);
 const inspector = new Inspector($('inspector'), (result, origin) => chat.openChunk(result.chunk_id, origin, result.best_sentence || ''));
 const chat = new Chat({
   log: $('log'), form: $('ask'), question: $('question'), send: $('send'),
-  newConversation: $('new-conversation'), export: $('export'),
+  newConversation: $('new-conversation'), export: $('export'), llm: $('use-llm'),
 }, { library, viewer, inspector });
 
 function showError(error) {
@@ -38,6 +38,9 @@ async function updateStatus() {
   try {
     const h = await api.health();
     $('status').textContent = `${h.documents} documents \u00b7 ${h.chunks} chunks${h.model ? ` \u00b7 ${h.model}` : ''}`;
+    // A server started with --llm can write answers; the choice is kept across reloads.
+    $('llm-option').hidden = !h.llm;
+    if (h.llm) $('llm-name').textContent = new URL(h.llm, location.href).host;
   } catch {
     // The banner reports a server that is gone.
   }
@@ -69,6 +72,10 @@ async function serverBack() {
   banner.root.hidden = true;
   await library.refresh().catch(() => {});
 }
+
+const llmChoice = $('use-llm');
+llmChoice.checked = localStorage.getItem('folio.llm') !== 'off';
+llmChoice.addEventListener('change', () => localStorage.setItem('folio.llm', llmChoice.checked ? 'on' : 'off'));
 
 api.on('offline', serverGone);
 api.on('online', serverBack);
