@@ -27,7 +27,13 @@ public enum FolioPaths {
             candidates = [URL(fileURLWithPath: env)]
         } else {
             var roots: [URL] = []
-            let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+            // The running binary (argv[0] is a bare `folio` when it was found on PATH).
+            let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments.first ?? ""
+            let executable = URL(fileURLWithPath: running).resolvingSymlinksInPath()
+            // An installed folio (`scripts/install`): PREFIX/bin/folio finds PREFIX/share/folio/all-MiniLM-L6-v2.
+            candidates.append(executable.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("share/folio").appendingPathComponent(URL(fileURLWithPath: modelFolder).lastPathComponent))
             var dir = executable.deletingLastPathComponent()
             for _ in 0..<6 {
                 roots.append(dir)
