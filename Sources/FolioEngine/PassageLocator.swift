@@ -89,6 +89,11 @@ public struct PassageLocator: Sendable {
         self.words = words
     }
 
+    /// One locator over the pages of several, in the order given: pages tokenized once can be cached and joined.
+    public init(combining locators: [PassageLocator]) {
+        words = locators.flatMap(\.words)
+    }
+
     /// Where `passage` lies on the pages.
     /// - Complexity: O(passage words × page words) when the passage is not one exact run of the pages' words.
     public func locate(_ passage: String) -> PassageLocation {
