@@ -111,6 +111,45 @@ struct PageRenderingTests {
         #expect(changedInside > inside * 9 / 10)
     }
 
+    /// The bounding box of the rendered page's dark pixels, in pixels.
+    static func ink(_ image: TestPDF.DecodedImage) -> PageRect? {
+        var box: PageRect? = nil
+        for y in 0 ..< image.height {
+            for x in 0 ..< image.width where image.pixel(x: x, y: y) & 0xFF < 128 {
+                let pixel = PageRect(x0: Double(x), y0: Double(y), x1: Double(x + 1), y1: Double(y + 1))
+                box = box?.union(pixel) ?? pixel
+            }
+        }
+        return box
+    }
+
+    @Test("a page turned by /Rotate 90: size as displayed, character boxes where the rendering draws the text")
+    func rotated() throws {
+        let url = directory.appendingPathComponent("rotated.pdf")
+        try TestPDF.writePlaced(pages: [[.init("Rotated quokkas hop sideways.", x: 100, baseline: 150, fontSize: 14)]], to: url)
+        // cairo writes no /Rotate: add one to the page dictionary (Poppler rebuilds the shifted cross-references).
+        var bytes = try Data(contentsOf: url)
+        let marker = Data("/Type /Page % 1".utf8)
+        let range = try #require(bytes.range(of: marker))
+        bytes.replaceSubrange(range, with: Data("/Type /Page /Rotate 90".utf8))
+        try bytes.write(to: url)
+
+        let document = try PDFDocument(url: url)
+        let geometry = try document.geometry(ofPage: 1)
+        #expect(abs(geometry.width - 842) < 0.01 && abs(geometry.height - 595) < 0.01)
+        let layout = try document.layout(ofPage: 1)
+        #expect(layout.text.contains("Rotated quokkas"))
+        let boxes = layout.characterBoxes.compactMap { $0 }
+        let glyphs = try #require(boxes.first.map { first in boxes.reduce(first) { $0.union($1) } })
+        #expect(glyphs.height > 3 * glyphs.width, "the line runs down the displayed page: \(glyphs)")
+        let image = try #require(TestPDF.decodePNG(try document.renderPNG(page: 1, scale: 1)))
+        #expect(image.width == 842 && image.height == 595)
+        let ink = try #require(Self.ink(image))
+        #expect(ink.x0 >= glyphs.x0 - 1.5 && ink.x1 <= glyphs.x1 + 1.5 && ink.y0 >= glyphs.y0 - 1.5 && ink.y1 <= glyphs.y1 + 1.5,
+                "ink \(ink) inside glyph boxes \(glyphs)")
+        #expect(abs(ink.y0 - glyphs.y0) < 3 && abs(ink.y1 - glyphs.y1) < 3, "ink \(ink) spans the glyph boxes \(glyphs)")
+    }
+
     @Test("render: bad scales are refused with a clear error")
     func badScale() throws {
         let url = directory.appendingPathComponent("scale.pdf")
