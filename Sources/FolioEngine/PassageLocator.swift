@@ -177,44 +177,55 @@ public struct PassageLocator: Sendable {
         }
         guard m * n <= Self.maximumCells else { return alignment }
 
-        // Words as integers: the passage's vocabulary first; a page word outside it never matches.
+        // Words as integers: the passage's words, then the pairs of consecutive passage words that are one page
+        // word (glued by Poppler); a page word outside this vocabulary never matches.
         var vocabulary: [String: Int32] = [:]
         for word in passage where vocabulary[word] == nil { vocabulary[word] = Int32(vocabulary.count) }
-        let p = passage.map { vocabulary[$0]! }
-        let s = pageTexts.map { vocabulary[$0] ?? -1 }
-        // A passage word that is two consecutive page words (joined across a line break), and two consecutive
-        // passage words that are one page word (glued by Poppler).
-        let pagePair: [Int32] = (0 ..< n).map { j in j + 1 < n ? vocabulary[pageTexts[j] + pageTexts[j + 1]] ?? -1 : -1 }
+        let p = passage.map { vocabulary[$0] ?? -1 }
         let pageVocabulary = Set(pageTexts)
-        let passagePair: [Bool] = (0 ..< m).map { i in i + 1 < m && pageVocabulary.contains(passage[i] + passage[i + 1]) }
-        let passagePairText: [String] = (0 ..< m).map { i in passagePair[i] ? passage[i] + passage[i + 1] : "" }
+        let glued: [Int32] = (0 ..< m).map { i in
+            guard i + 1 < m else { return -1 }
+            let pair = passage[i] + passage[i + 1]
+            guard pageVocabulary.contains(pair) else { return -1 }
+            if let known = vocabulary[pair] { return known }
+            vocabulary[pair] = Int32(vocabulary.count)
+            return Int32(vocabulary.count - 1)
+        }
+        let s = pageTexts.map { vocabulary[$0] ?? -1 }
+        // A passage word that is two consecutive page words (joined across a line break).
+        let joined: [Int32] = (0 ..< n).map { j in j + 1 < n ? vocabulary[pageTexts[j] + pageTexts[j + 1]] ?? -1 : -1 }
 
         // score[i][j]: the best alignment of passage[0..<i] ending at page position j; free start on the pages.
         let width = n + 1
-        var score = [Float](repeating: 0, count: (m + 1) * width)
-        var move = [Move](repeating: .none, count: (m + 1) * width)
-        for i in 1 ... m {
-            let row = i * width, above = (i - 1) * width
-            score[row] = score[above] + Self.passageGap
-            move[row] = .skipPassage
-            for j in 1 ... n {
-                var best = score[above + j] + Self.passageGap, how = Move.skipPassage
-                let skip = score[row + j - 1] + Self.pageGap
-                if skip > best { best = skip; how = .skipPage }
-                if s[j - 1] == p[i - 1] {
-                    let value = score[above + j - 1] + Self.matchScore
-                    if value > best { best = value; how = .match }
+        var score = [Float](repeating: 0, count: (m + 1) * width)  // [m + 1, n + 1]
+        var move = [Move](repeating: .none, count: (m + 1) * width)  // [m + 1, n + 1]
+        score.withUnsafeMutableBufferPointer { score in
+            move.withUnsafeMutableBufferPointer { move in
+                for i in 1 ... m {
+                    let row = i * width, above = row - width
+                    let word = p[i - 1], gluedPair = i >= 2 ? glued[i - 2] : -1
+                    score[row] = score[above] + Self.passageGap
+                    move[row] = .skipPassage
+                    for j in 1 ... n {
+                        var best = score[above + j] + Self.passageGap, how = Move.skipPassage
+                        let skip = score[row + j - 1] + Self.pageGap
+                        if skip > best { best = skip; how = .skipPage }
+                        if s[j - 1] == word {
+                            let value = score[above + j - 1] + Self.matchScore
+                            if value > best { best = value; how = .match }
+                        }
+                        if j >= 2, joined[j - 2] == word {
+                            let value = score[above + j - 2] + Self.matchScore
+                            if value > best { best = value; how = .joinedPage }
+                        }
+                        if gluedPair >= 0, s[j - 1] == gluedPair {
+                            let value = score[above - width + j - 1] + 2 * Self.matchScore
+                            if value > best { best = value; how = .gluedPage }
+                        }
+                        score[row + j] = best
+                        move[row + j] = how
+                    }
                 }
-                if j >= 2, pagePair[j - 2] == p[i - 1] {
-                    let value = score[above + j - 2] + Self.matchScore
-                    if value > best { best = value; how = .joinedPage }
-                }
-                if i >= 2, passagePair[i - 2], pageTexts[j - 1] == passagePairText[i - 2] {
-                    let value = score[(i - 2) * width + j - 1] + 2 * Self.matchScore
-                    if value > best { best = value; how = .gluedPage }
-                }
-                score[row + j] = best
-                move[row + j] = how
             }
         }
         // Free end on the pages.

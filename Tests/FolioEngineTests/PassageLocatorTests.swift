@@ -119,6 +119,16 @@ struct PassageLocatorTests {
         #expect(Self.lies(location.boxes[0], on: 1, at: drawn[0][0]))
     }
 
+    @Test("one page word the chunk has as two (a glued compound) still matches both")
+    func glued() throws {
+        let (locator, drawn) = try locator([Self.column(["Every token of the dataset was seen twice", "during the whole pretraining run."], x: 72)],
+                                           name: "glued.pdf")
+        let location = locator.locate("Every token of the data set was seen twice during the whole pre training run.")
+        #expect(location.placed && location.coverage == 1)
+        try #require(location.boxes.count == 2)
+        for (box, line) in zip(location.boxes, drawn[0]) { #expect(Self.lies(box, on: 1, at: line), "\(box) vs \(line)") }
+    }
+
     @Test("a passage that is not on the pages is not placed: no boxes", arguments: [
         "Quantum chromodynamics describes the strong interaction between quarks and gluons in hadrons.",
         // Half the words are the page's, in order, but not the rest: still no box.
