@@ -150,6 +150,30 @@ struct PageRenderingTests {
         #expect(abs(ink.y0 - glyphs.y0) < 3 && abs(ink.y1 - glyphs.y1) < 3, "ink \(ink) spans the glyph boxes \(glyphs)")
     }
 
+    @Test("a page with a crop box: its size, and boxes measured from the crop box's top-left corner")
+    func cropped() throws {
+        let url = directory.appendingPathComponent("cropped.pdf")
+        let drawn = try TestPDF.writePlaced(pages: [[.init("Cropped quokkas stay inside.", x: 150, baseline: 200, fontSize: 14)]], to: url)
+        // Crop 100 pt off every side (PDF coordinates: origin bottom-left).
+        var bytes = try Data(contentsOf: url)
+        let range = try #require(bytes.range(of: Data("/MediaBox [ 0 0 595 842 ]".utf8)))
+        bytes.replaceSubrange(range, with: Data("/MediaBox [ 0 0 595 842 ] /CropBox [ 100 100 495 742 ]".utf8))
+        try bytes.write(to: url)
+
+        let document = try PDFDocument(url: url)
+        let geometry = try document.geometry(ofPage: 1)
+        #expect(abs(geometry.width - 395) < 0.01 && abs(geometry.height - 642) < 0.01)
+        let boxes = try document.layout(ofPage: 1).characterBoxes.compactMap { $0 }
+        let glyphs = try #require(boxes.first.map { first in boxes.reduce(first) { $0.union($1) } })
+        let line = drawn[0][0]
+        #expect(abs(glyphs.x0 - (line.x0 - 100)) < 2 && abs(glyphs.y0 - (line.y0 - 100)) < 2, "\(glyphs) vs \(line) moved by 100")
+        let image = try #require(TestPDF.decodePNG(try document.renderPNG(page: 1, scale: 1)))
+        #expect(image.width == 395 && image.height == 642)
+        let ink = try #require(Self.ink(image))
+        #expect(ink.x0 >= glyphs.x0 - 1.5 && ink.x1 <= glyphs.x1 + 1.5 && ink.y0 >= glyphs.y0 - 1.5 && ink.y1 <= glyphs.y1 + 1.5,
+                "ink \(ink) inside glyph boxes \(glyphs)")
+    }
+
     @Test("render: bad scales are refused with a clear error")
     func badScale() throws {
         let url = directory.appendingPathComponent("scale.pdf")
