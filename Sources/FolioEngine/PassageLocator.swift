@@ -89,6 +89,10 @@ public struct PassageLocator: Sendable {
         self.words = words
     }
 
+    init(words: [PageWord]) {
+        self.words = words
+    }
+
     /// One locator over the pages of several, in the order given: pages tokenized once can be cached and joined.
     public init(combining locators: [PassageLocator]) {
         words = locators.flatMap(\.words)
@@ -102,33 +106,38 @@ public struct PassageLocator: Sendable {
     }
 
     /// Where some sentences of `passage` lie, found through the passage's own alignment so that a sentence is
-    /// placed where its passage is (a short sentence may occur elsewhere on the page too). Placed only when every
-    /// sentence is; then boxes of all of them, in reading order.
+    /// placed where its passage is (a short sentence may occur elsewhere on the page too). A sentence that is not
+    /// word for word in the passage (a quotation with a word changed) is aligned on its own, within the stretch of
+    /// the pages the passage covers, and only when the passage itself is placed. Placed only when every sentence
+    /// is, each by the same ``minimumCoverage`` rule; then boxes of all of them, in reading order.
     public func locate(sentences: [String], of passage: String) -> PassageLocation {
         let passageWords = WordTokenizer.words(in: passage).map(\.text)
         let alignment = align(passageWords)
-        var ranges: [Range<Int>] = []
-        var searchFrom = 0
+        let passagePlaced = location(of: alignment, passageRange: 0 ..< passageWords.count).placed
+        let covered = alignment.matches.indices.filter { alignment.anchored[$0] }.flatMap { alignment.matches[$0] ?? [] }
+        var indices = Set<Int>()
+        var anchoredWords = 0, totalWords = 0, searchFrom = 0
         for sentence in sentences {
             let sentenceWords = WordTokenizer.words(in: sentence).map(\.text)
             guard !sentenceWords.isEmpty else { continue }
-            let found = Self.firstRun(of: sentenceWords, in: passageWords, from: searchFrom)
-                ?? Self.firstRun(of: sentenceWords, in: passageWords, from: 0)
-            guard let found else { return .unplaced }  // not a sentence of this passage
-            ranges.append(found)
-            searchFrom = found.upperBound
+            totalWords += sentenceWords.count
+            let matched: [[Int]]
+            if let found = Self.firstRun(of: sentenceWords, in: passageWords, from: searchFrom)
+                ?? Self.firstRun(of: sentenceWords, in: passageWords, from: 0) {
+                searchFrom = found.upperBound
+                matched = found.filter { alignment.anchored[$0] }.map { alignment.matches[$0] ?? [] }
+            } else {
+                guard passagePlaced, let low = covered.min(), let high = covered.max() else { return .unplaced }
+                let own = PassageLocator(words: Array(words[low ... high])).align(sentenceWords)
+                matched = sentenceWords.indices.filter { own.anchored[$0] }.map { (own.matches[$0] ?? []).map { $0 + low } }
+            }
+            let coverage = Double(matched.count) / Double(sentenceWords.count)
+            guard coverage >= Self.minimumCoverage else { return PassageLocation(boxes: [], placed: false, coverage: coverage) }
+            anchoredWords += matched.count
+            indices.formUnion(matched.joined())
         }
-        guard !ranges.isEmpty else { return .unplaced }
-        var indices: [Int] = []
-        var covered = 0, total = 0
-        for range in ranges {
-            let part = location(of: alignment, passageRange: range)
-            guard part.placed else { return PassageLocation(boxes: [], placed: false, coverage: part.coverage) }
-            covered += Int((part.coverage * Double(range.count)).rounded())
-            total += range.count
-            indices += range.flatMap { alignment.matches[$0] ?? [] }
-        }
-        return PassageLocation(boxes: lineBoxes(Set(indices)), placed: true, coverage: Double(covered) / Double(total))
+        guard totalWords > 0 else { return .unplaced }
+        return PassageLocation(boxes: lineBoxes(indices), placed: true, coverage: Double(anchoredWords) / Double(totalWords))
     }
 
     // MARK: - Alignment

@@ -160,4 +160,21 @@ struct PassageLocatorTests {
         let foreign = locator.locate(sentences: ["It was trained for three days.", "A sentence from elsewhere."], of: chunk)
         #expect(!foreign.placed && foreign.boxes.isEmpty)
     }
+
+    @Test("a cited sentence with one word changed is still placed within its chunk; a paraphrase is not")
+    func quotedSentence() throws {
+        let (locator, drawn) = try locator([Self.column(Self.prose, x: 72)], name: "quoted.pdf")
+        let chunk = Self.prose[2...6].joined(separator: " ")
+        let changed = "Each layer has a multi-head self-attention mechanism and a basic, position-wise fully connected "
+            + "feed-forward network after it."
+        let location = locator.locate(sentences: [changed], of: chunk)
+        #expect(location.placed && location.coverage > 0.9 && location.coverage < 1)
+        try #require(location.boxes.count == 2)
+        // The changed word ("simple," on the page) ends the first line: that line's box stops before it.
+        let first = location.boxes[0], line = drawn[0][4]
+        #expect(abs(first.x0 - line.x0) < 2 && abs(first.y0 - line.y0) < 2 && first.x1 < line.x1 - 20 && first.x1 > line.x1 - 60)
+        #expect(Self.lies(location.boxes[1], on: 1, at: drawn[0][5]))
+        let paraphrase = locator.locate(sentences: ["Every layer combines attention with a small feed-forward network."], of: chunk)
+        #expect(!paraphrase.placed && paraphrase.boxes.isEmpty)
+    }
 }
