@@ -24,10 +24,10 @@ extension PDFDocument {
             poppler_page_get_size(page, &width, &height)
             let pixelWidth = max(1, (width * scale).rounded()), pixelHeight = max(1, (height * scale).rounded())
             guard pixelWidth * pixelHeight <= Double(Self.maxRenderPixels), pixelWidth <= 32767, pixelHeight <= 32767 else {
-                throw FolioPDFError.renderTooLarge(path: path, page: number, scale: scale,
-                                                   width: pixelWidth.isFinite ? Int(min(pixelWidth, 1e12)) : Int.max,
-                                                   height: pixelHeight.isFinite ? Int(min(pixelHeight, 1e12)) : Int.max,
-                                                   limit: Self.maxRenderPixels)
+                // A scale near Double's range makes the sizes infinite: say "huge", do not trap converting them.
+                let pixels = { (size: Double) in size < 1e12 ? Int(size) : Int(1e12) }
+                throw FolioPDFError.renderTooLarge(path: path, page: number, scale: scale, width: pixels(pixelWidth),
+                                                   height: pixels(pixelHeight), limit: Self.maxRenderPixels)
             }
             // RGB24: the page is opaque once painted white, and the PNG then has no alpha channel.
             guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(pixelWidth), Int32(pixelHeight)) else {

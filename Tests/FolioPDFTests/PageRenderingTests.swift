@@ -180,6 +180,8 @@ struct PageRenderingTests {
         try TestPDF.write(pages: [["Words."]], to: url)
         let document = try PDFDocument(url: url)
         #expect(throws: FolioPDFError.invalidScale(path: url.path, scale: 0)) { try document.renderPNG(page: 1, scale: 0) }
+        #expect(throws: FolioPDFError.invalidScale(path: url.path, scale: .infinity)) { try document.renderPNG(page: 1, scale: .infinity) }
+        #expect(throws: FolioPDFError.self) { try document.renderPNG(page: 1, scale: 1e307) }
         do {
             _ = try document.renderPNG(page: 1, scale: 20)
             Issue.record("a 11900×16840 render was not refused")
