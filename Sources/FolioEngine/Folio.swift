@@ -23,6 +23,8 @@ public final class Folio: @unchecked Sendable {
     public var chunking = ChunkingOptions()
     /// Flat or HNSW, and when (`--exact`, the HNSW threshold).
     public var indexPolicy = IndexPolicy()
+    /// Checked files and page layouts for the page calls (`Folio+Pages.swift`); thread-safe on its own lock.
+    let pageCache = PageCache()
 
     /// - Parameters:
     ///   - storeDirectory: the folder holding `folio.sqlite` (created when missing unless `readOnly`).

@@ -11,6 +11,11 @@ public enum FolioEngineError: Error, CustomStringConvertible {
     case noTextLayer(path: String)
     case extractionFailed(path: String, reason: String)
     case contextTooSmall(tokens: Int, needed: Int)
+    case unknownDocumentID(id: Int64)
+    case unknownChunk(id: String)
+    case chunkNotInDocument(chunkID: String, documentID: Int64)
+    case documentFileMissing(path: String, fileName: String)
+    case documentFileChanged(path: String, fileName: String)
 
     public var description: String {
         switch self {
@@ -34,6 +39,18 @@ public enum FolioEngineError: Error, CustomStringConvertible {
             return "\(path): \(reason)"
         case .contextTooSmall(let tokens, let needed):
             return "--llm-context \(tokens) leaves no room for sources; use at least \(needed) (the model's context size)"
+        case .unknownDocumentID(let id):
+            return "no stored document has id \(id); `folio docs` lists them"
+        case .unknownChunk(let id):
+            return "no stored chunk has id \(id); chunk ids look like `0123456789ab-42` (`folio chunks` lists them)"
+        case .chunkNotInDocument(let chunkID, let documentID):
+            return "chunk \(chunkID) is not a chunk of document \(documentID); highlight a chunk of the page's own document"
+        case .documentFileMissing(let path, let fileName):
+            return "\(path): the PDF of stored document \(fileName) is gone; put it back there, or ingest it again "
+                + "from where it is now with `folio ingest PATH`"
+        case .documentFileChanged(let path, let fileName):
+            return "\(path): the PDF of stored document \(fileName) changed since it was ingested (its SHA-256 differs); "
+                + "ingest it again with `folio ingest \(path)` so its pages and chunks match"
         }
     }
 }

@@ -9,6 +9,9 @@ public enum FolioPDFError: Error, Equatable, CustomStringConvertible {
     case encrypted(path: String, passwordGiven: Bool)
     case damaged(path: String, reason: String)
     case pageOutOfRange(path: String, page: Int, pageCount: Int)
+    case invalidScale(path: String, scale: Double)
+    case renderTooLarge(path: String, page: Int, scale: Double, width: Int, height: Int, limit: Int)
+    case renderFailed(path: String, page: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,13 @@ public enum FolioPDFError: Error, Equatable, CustomStringConvertible {
             return "\(path): damaged PDF that Poppler cannot repair (\(reason)); re-download or re-export it"
         case .pageOutOfRange(let path, let page, let pageCount):
             return "\(path): page \(page) is out of range (the document has \(pageCount) pages)"
+        case .invalidScale(let path, let scale):
+            return "\(path): cannot render at scale \(scale); give a scale above 0 (1 is 72 dpi)"
+        case .renderTooLarge(let path, let page, let scale, let width, let height, let limit):
+            return "\(path): page \(page) at scale \(scale) would be \(width)×\(height) pixels, over the limit of "
+                + "\(limit / 1_000_000) megapixels; use a smaller scale"
+        case .renderFailed(let path, let page, let reason):
+            return "\(path): page \(page) cannot be rendered (\(reason))"
         }
     }
 }

@@ -37,7 +37,8 @@ public struct PageText: Sendable, Equatable, Codable {
 public final class PDFDocument {
     /// The path the document was opened from.
     public let path: String
-    private let document: OpaquePointer
+    /// The `PopplerDocument *`; the extensions in `PDFDocument+*.swift` use it on the owner's thread only.
+    let document: OpaquePointer
 
     /// Opens a PDF.
     /// - Parameters:
@@ -160,7 +161,7 @@ public final class PDFDocument {
 
     /// The bounding box of the visible characters of each line of the text `scalars` makes once `breaks` are
     /// inserted (nil for a line with none); `rectangles` has one per scalar.
-    private static func lineBoxes(scalars: [Unicode.Scalar], rectangles: UnsafeBufferPointer<PopplerRectangle>,
+    static func lineBoxes(scalars: [Unicode.Scalar], rectangles: UnsafeBufferPointer<PopplerRectangle>,
                                   breaks: [(index: Int, separator: Unicode.Scalar)]) -> [ColumnOrder.Box?] {
         var boxes: [ColumnOrder.Box?] = []
         var current: ColumnOrder.Box? = nil
@@ -188,7 +189,7 @@ public final class PDFDocument {
         return boxes
     }
 
-    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value <= 0x20 || (scalar.value >= 0x80 && scalar.properties.isWhitespace)
     }
 
@@ -214,7 +215,7 @@ public final class PDFDocument {
     /// section number set apart by a wide gap (`C.1Effect of Number of Training Steps`, which `pdftotext` reads as
     /// two words). `poppler_page_get_text_layout` gives one rectangle per character of that text, so the gap is
     /// measured where it happens.
-    private static func flowBreaks(scalars: [Unicode.Scalar],
+    static func flowBreaks(scalars: [Unicode.Scalar],
                                    rectangles: UnsafeBufferPointer<PopplerRectangle>) -> [(index: Int, separator: Unicode.Scalar)] {
         var breaks: [(index: Int, separator: Unicode.Scalar)] = []  // ascending
         for i in 1 ..< max(scalars.count, 1) {
@@ -326,14 +327,14 @@ public final class PDFDocument {
         return false
     }
 
-    private static func take(_ raw: UnsafeMutablePointer<gchar>?) -> String? {
+    static func take(_ raw: UnsafeMutablePointer<gchar>?) -> String? {
         guard let raw else { return nil }
         defer { g_free(raw) }
         let value = String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
         return value.isEmpty ? nil : value
     }
 
-    private static func consume(_ error: UnsafeMutablePointer<GError>?) -> String? {
+    static func consume(_ error: UnsafeMutablePointer<GError>?) -> String? {
         guard let error else { return nil }
         defer { g_error_free(error) }
         guard let message = error.pointee.message else { return nil }
