@@ -31,7 +31,7 @@ extension Citation {
     public var json: [String: Any] {
         var object: [String: Any] = [
             "marker": marker, "chunk_id": chunk.chunkID, "document": chunk.fileName, "document_id": chunk.documentID,
-            "pages": chunk.pages, "title": chunk.title,
+            "pages": chunk.pages, "title": chunk.title, "sentences": sentences,
         ]
         if let section = chunk.section { object["section"] = section }
         return object

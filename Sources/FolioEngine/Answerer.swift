@@ -6,6 +6,8 @@ import Foundation
 public struct Citation: Sendable {
     public var marker: Int
     public var chunk: ChunkRecord
+    /// The answer's sentences taken from this chunk, in answer order (what a page view highlights).
+    public var sentences: [String] = []
 }
 
 /// An answer to a question, with its citations and the results it was drawn from.
@@ -245,6 +247,9 @@ public struct Answerer: Sendable {
         for candidate in chosen where markers[candidate.source] == nil {
             markers[candidate.source] = citations.count + 1
             citations.append(Citation(marker: citations.count + 1, chunk: sources[candidate.source].chunk.chunk))
+        }
+        for candidate in chosen {
+            if let marker = markers[candidate.source] { citations[marker - 1].sentences.append(candidate.text) }
         }
         var annotated = results
         if let resultIndex = topSource.resultIndex { annotated[resultIndex].bestSentence = top.text }

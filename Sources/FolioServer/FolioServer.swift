@@ -48,6 +48,7 @@ public enum FolioServer {
         JobsController(state: state).addRoutes(to: api)
         QueryController(state: state).addRoutes(to: api)
         ChunksController(state: state).addRoutes(to: api)
+        PagesController(state: state).addRoutes(to: api)
         OpenAPIController().addRoutes(to: api)
         WebController().addRoutes(to: router)
 

@@ -62,7 +62,7 @@ struct IngestionTests {
         let good = input.appendingPathComponent("Ünïcode paper ü.pdf")
         try TestPDF.write(pages: [TestPDF.wrap(String(repeating: "Quokkas live on Rottnest Island near Perth. ", count: 10)),
                                   TestPDF.wrap("Wombats dig burrows with their strong claws.")], to: good, title: "Marsupials")
-        FileManager.default.createFile(atPath: input.appendingPathComponent("empty.pdf").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: input.appendingPathComponent("empty.pdf").path, contents: Data())
         try "just notes, not a PDF".write(to: input.appendingPathComponent("notes.pdf"), atomically: true, encoding: .utf8)
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 500))
             .write(to: input.appendingPathComponent("picture.pdf"))

@@ -42,7 +42,7 @@ struct PDFDocumentTests {
     @Test("bad files give errors that name the file")
     func badFiles() throws {
         let empty = directory.appendingPathComponent("empty.pdf")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty.path, contents: Data())
         #expect(throws: FolioPDFError.empty(path: empty.path)) { try PDFDocument(url: empty) }
 
         let text = directory.appendingPathComponent("notes.pdf")

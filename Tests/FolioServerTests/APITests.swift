@@ -129,12 +129,29 @@ struct APITests {
         let api = try reply.object()
         let cli = try f.cli(["ask", question, "--json"])
         #expect(cli.status == 0, "\(cli.stderr)")
-        #expect(jsonEqual(api, try JSONSerialization.jsonObject(with: cli.stdout)))
+        // The server adds where each citation lies on its pages; the rest is the CLI's object.
+        var withoutBoxes = api
+        withoutBoxes["citations"] = (api["citations"] as? [[String: Any]] ?? []).map { citation in
+            citation.filter { $0.key != "boxes" && $0.key != "placed" }
+        }
+        #expect(jsonEqual(withoutBoxes, try JSONSerialization.jsonObject(with: cli.stdout)))
         #expect((api["answer"] as? String ?? "").contains("451 kelvin"))
         #expect(api["abstained"] as? Bool == false)
         let citation = try #require((api["citations"] as? [[String: Any]])?.first)
         #expect(citation["document"] as? String == "reactor.pdf")
         #expect(citation["document_id"] as? Int == f.reactorID)
+        #expect((citation["sentences"] as? [String] ?? []).contains { $0.contains("451 kelvin") })
+        #expect(citation["placed"] as? Bool == true)
+        // The cited sentences (with the heading the chunk reads into the first) are the first lines of page 1,
+        // drawn from 56 pt: a box per line there, none further down the page.
+        let boxes = citation["boxes"] as? [[String: Any]] ?? []
+        #expect(boxes.count >= (citation["sentences"] as? [String] ?? []).count)
+        for box in boxes {
+            #expect(box["page"] as? Int == 1)
+            #expect(abs((box["x0"] as? Double ?? 0) - 56) < 3, "box \(box)")
+            let y0 = box["y0"] as? Double ?? 0, y1 = box["y1"] as? Double ?? 0
+            #expect(y0 > 55 && y1 > y0 && y1 < 140, "box \(box)")
+        }
 
         let streamed = try f.server.json("POST", "/api/v1/ask", ["question": question, "stream": true,
                                                                 "conversation": "c-1"])
@@ -194,6 +211,40 @@ struct APITests {
         #expect(chunk["page_start"] as? Int == 1)
         #expect(try f.server.request("GET", "/api/v1/chunks/000000000000-99999").status == 404)
         #expect(try f.server.request("GET", "/api/v1/chunks/..%2F..%2Fetc").status == 400)
+    }
+
+    @Test("pages: size and label, a rendered PNG of the right size, a chunk's highlight, its boxes on its page")
+    func pages() throws {
+        let f = try Fixture.get()
+        let page = try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1").object()
+        #expect(page["width"] as? Double == 595)
+        #expect(page["height"] as? Double == 842)
+        #expect(page["page"] as? Int == 1)
+        let plain = try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1.png?scale=1")
+        #expect(plain.status == 200)
+        #expect(plain.headers["content-type"] == "image/png")
+        #expect(pngSize(plain.body).map { [$0.0, $0.1] } == [595, 842])
+        let double = try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1.png?scale=2")
+        #expect(pngSize(double.body).map { [$0.0, $0.1] } == [1190, 1684])
+        let search = try f.server.request("GET", "/api/v1/search?q=coolant%20argon&k=1").object()
+        let chunkID = try #require((search["results"] as? [[String: Any]])?.first?["chunk_id"] as? String)
+        let chunk = try f.server.request("GET", "/api/v1/chunks/\(chunkID)").object()
+        #expect(chunk["placed"] as? Bool == true)
+        let boxes = chunk["boxes"] as? [[String: Any]] ?? []
+        #expect(!boxes.isEmpty)
+        #expect(boxes.allSatisfy { ($0["x0"] as? Double ?? -1) >= 0 && ($0["x1"] as? Double ?? 1e9) <= 595 })
+        #expect((chunk["pages"] as? [[String: Any]])?.first?["width"] as? Double == 595)
+        let highlighted = try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1.png?scale=1&highlight=\(chunkID)")
+        #expect(highlighted.status == 200)
+        #expect(pngSize(highlighted.body).map { [$0.0, $0.1] } == [595, 842])
+        #expect(highlighted.body != plain.body)
+        // Cached on disk: the same bytes again.
+        #expect(try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1.png?scale=1&highlight=\(chunkID)").body == highlighted.body)
+        #expect(try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/3.png").status == 404)
+        #expect(try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/0").status == 400)
+        #expect(try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1.png?scale=9").status == 400)
+        #expect(try f.server.request("GET", "/api/v1/documents/\(f.reactorID)/pages/1.png?highlight=..%2Fx").status == 400)
+        #expect(try f.server.request("GET", "/api/v1/documents/\(f.orchardID)/pages/1.png?highlight=\(chunkID)").status == 404)
     }
 
     @Test("the original PDF is served back byte for byte")
@@ -425,4 +476,12 @@ func residentKB(_ pid: Int32) throws -> Int {
     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
     return Int(line.filter(\.isNumber)) ?? 0
+}
+
+/// Width and height from a PNG's IHDR chunk, or nil when the data is not a PNG.
+func pngSize(_ data: Data) -> (Int, Int)? {
+    let bytes = [UInt8](data.prefix(24))
+    guard bytes.count == 24, bytes[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
+    let be = { (i: Int) in Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) }
+    return (be(16), be(20))
 }

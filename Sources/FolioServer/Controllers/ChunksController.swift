@@ -10,13 +10,29 @@ struct ChunksController: Sendable {
         group.get("chunks/:id") { _, context in try await chunk(try context.parameters.require("id")) }
     }
 
-    func chunk(_ id: String) async throws -> Response {
-        guard id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == "-" || $0.isNumber) }) else {
+    /// Chunk ids are 12 hex digits, a dash and a number; anything else is refused before it reaches a query or
+    /// a cache file name.
+    static func checkID(_ id: String) throws {
+        let parts = id.split(separator: "-", omittingEmptySubsequences: false)
+        guard id.count <= 40, parts.count == 2, parts[0].count == 12, parts[0].allSatisfy(\.isHexDigit),
+              !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw APIError.badRequest("\(id.prefix(64)) is not a chunk id; chunk ids look like 3f2a9c01b7de-12")
         }
-        let data = try await state.catalog.run { folio -> Data? in
-            guard let chunk = try folio.store.chunks(chunkID: id).first else { return nil }
-            return try encodeJSON(ChunkJSON.make(chunk))
+    }
+
+    func chunk(_ id: String) async throws -> Response {
+        try Self.checkID(id)
+        let data = try await state.pool.run { folio -> Data? in
+            guard let chunk = try folio.chunk(id: id) else { return nil }
+            var object = ChunkJSON.make(chunk)
+            // Where it lies: boxes per line, and its pages' sizes and labels to draw them on.
+            let location = (try? folio.boxes(forChunk: chunk)) ?? .unplaced
+            object["boxes"] = location.boxes.map(BoxJSON.make)
+            object["placed"] = location.placed
+            object["pages"] = chunk.pages.compactMap { page in
+                (try? folio.pageInfo(documentID: chunk.documentID, page: page)).map { PageJSON.make($0, document: chunk.documentID) }
+            }
+            return try encodeJSON(object)
         }
         guard let data else { throw APIError.notFound("no chunk \(id) in this store") }
         return QueryController.json(data)

@@ -85,7 +85,7 @@ struct DocumentsController: Sendable {
         if stored.path.hasPrefix(uploads) {
             try? FileManager.default.removeItem(at: stored.deletingLastPathComponent())
         }
-        PageCache(directory: state.configuration.pageCacheDirectory).removeDocument(sha256: document.sha256)
+        RenderedPages(directory: state.configuration.pageCacheDirectory).removeDocument(sha256: document.sha256)
         return Response(status: .noContent)
     }
 

@@ -103,10 +103,11 @@ struct QueryController: Sendable {
             if let client {
                 let generated = try folio.generate(ask.question, k: ask.k, documentIDs: ask.documentIDs, client: client,
                                                    contextTokens: contextTokens, stream: false)
-                return try encodeJSON(Self.decorate(generated.json(client: client), ask: ask))
+                let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
+                return try encodeJSON(Self.decorate(object, ask: ask))
             }
             let answer = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs)
-            return try encodeJSON(Self.decorate(answer.json, ask: ask))
+            return try encodeJSON(Self.decorate(Self.placed(answer, in: answer.json, folio: folio), ask: ask))
         } }
         return Self.json(data)
     }
@@ -131,11 +132,12 @@ struct QueryController: Sendable {
                                     sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
                                 },
                                 isCancelled: { gone.isSet })
-                            sink.yield(JSONResponse.event("answer", Self.decorate(generated.json(client: client), ask: ask)))
+                            let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
+                            sink.yield(JSONResponse.event("answer", Self.decorate(object, ask: ask)))
                         } else {
                             let answer = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs)
                             sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
-                            sink.yield(JSONResponse.event("answer", Self.decorate(answer.json, ask: ask)))
+                            sink.yield(JSONResponse.event("answer", Self.decorate(Self.placed(answer, in: answer.json, folio: folio), ask: ask)))
                         }
                         return true
                     } }
@@ -157,6 +159,24 @@ struct QueryController: Sendable {
             }
         }
         return Response(status: .ok, headers: JSONResponse.eventStreamHeaders, body: body)
+    }
+
+    /// The answer object with each citation's `boxes` (where its sentences lie on the pages) and `placed`
+    /// (false when Folio cannot find them there, or the PDF is gone: then no box is drawn rather than a wrong one).
+    static func placed(_ answer: Answer, in object: [String: Any], folio: Folio) -> [String: Any] {
+        guard var citations = object["citations"] as? [[String: Any]], citations.count == answer.citations.count else {
+            return object
+        }
+        for (index, citation) in answer.citations.enumerated() {
+            let location = (try? citation.sentences.isEmpty
+                ? folio.boxes(forChunk: citation.chunk)
+                : folio.boxes(forSentences: citation.sentences, in: citation.chunk)) ?? .unplaced
+            citations[index]["boxes"] = location.boxes.map(BoxJSON.make)
+            citations[index]["placed"] = location.placed
+        }
+        var object = object
+        object["citations"] = citations
+        return object
     }
 
     /// The answer object with what the request added: the conversation id.
