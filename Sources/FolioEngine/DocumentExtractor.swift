@@ -13,12 +13,18 @@ public enum ExtractionResult: Sendable {
 /// `WorkerProcessExtractor` (a child process, so a Poppler crash or hang costs one file).
 public protocol DocumentExtractor: Sendable {
     func prepare(file: URL, password: String?) -> ExtractionResult
+    /// ``prepare(file:password:)``, reporting (pages extracted, pages in all) as it goes.
+    func prepare(file: URL, password: String?, progress: ((Int, Int) -> Void)?) -> ExtractionResult
     /// An extractor for one more thread: `ExtractionPipeline` gives each of its threads its own.
     func forAnotherThread() -> DocumentExtractor
 }
 
 extension DocumentExtractor {
     public func forAnotherThread() -> DocumentExtractor { self }
+
+    public func prepare(file: URL, password: String?) -> ExtractionResult {
+        prepare(file: file, password: password, progress: nil)
+    }
 }
 
 /// Extraction in the calling process and thread (one Poppler document per call).
@@ -29,9 +35,10 @@ public struct InProcessExtractor: DocumentExtractor {
         self.preparer = preparer
     }
 
-    public func prepare(file: URL, password: String?) -> ExtractionResult {
+    public func prepare(file: URL, password: String?, progress: ((Int, Int) -> Void)?) -> ExtractionResult {
         do {
-            return .prepared(preparer.prepare(try ExtractedDocument.extract(from: file, password: password)))
+            return .prepared(preparer.prepare(try ExtractedDocument.extract(from: file, password: password,
+                                                                            progress: progress)))
         } catch let error as FolioPDFError {
             return .failed(error.description)
         } catch {
@@ -45,6 +52,8 @@ public struct InProcessExtractor: DocumentExtractor {
 struct WorkerReply: Codable {
     var document: PreparedDocument?
     var error: String?
+    /// A progress line before the reply: `[pages done, pages in all]`.
+    var progress: [Int]?
 }
 
 /// A request on a worker's standard input, one JSON line each.
@@ -84,7 +93,8 @@ public enum ExtractionWorker {
             guard let request = try? JSONDecoder().decode(WorkerRequest.self, from: Data(line.utf8)) else { continue }
             var data: Data
             if let extractor {
-                data = reply(extractor, path: request.path, password: request.password, environment: environment)
+                data = reply(extractor, path: request.path, password: request.password, environment: environment,
+                             progressLines: true)
             } else {
                 data = encode(WorkerReply(error: "\(request.path): cannot load the vocabulary \(vocabulary.path); check --model"))
             }
@@ -94,9 +104,19 @@ public enum ExtractionWorker {
     }
 
     static func reply(_ extractor: InProcessExtractor, path: String, password: String?,
-                      environment: [String: String]) -> Data {
+                      environment: [String: String], progressLines: Bool = false) -> Data {
         injectFault(path: path, environment: environment)
-        switch extractor.prepare(file: URL(fileURLWithPath: path), password: password) {
+        // In serve mode each page is reported on its own line before the reply (what `folio serve` shows as
+        // "extracting page n of N"); at most one line per 1% of the pages.
+        var reported = 0
+        let progress: ((Int, Int) -> Void)? = progressLines ? { done, total in
+            guard done == total || done * 100 / max(total, 1) > reported * 100 / max(total, 1) else { return }
+            reported = done
+            var line = encode(WorkerReply(progress: [done, total]))
+            line.append(0x0A)
+            FileHandle.standardOutput.write(line)
+        } : nil
+        switch extractor.prepare(file: URL(fileURLWithPath: path), password: password, progress: progress) {
         case .prepared(let document): return encode(WorkerReply(document: document))
         case .failed(let message): return encode(WorkerReply(error: message))
         }
@@ -175,7 +195,7 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
         self.worker = nil
     }
 
-    public func prepare(file: URL, password: String?) -> ExtractionResult {
+    public func prepare(file: URL, password: String?, progress: ((Int, Int) -> Void)?) -> ExtractionResult {
         let path = file.path
         let current: (process: Process, input: FileHandle, output: FileHandle)
         do {
@@ -193,10 +213,17 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
             if state.markTimedOutUnlessFinished() { kill(pid, SIGKILL) }
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let line = readLine(from: current.output)
+        var line = readLine(from: current.output)
+        var decoded = line.flatMap { try? JSONDecoder().decode(WorkerReply.self, from: $0) }
+        // Progress lines come first; the reply is the first line that is not one.
+        while let reply = decoded, let pages = reply.progress, pages.count == 2 {
+            progress?(pages[0], pages[1])
+            line = readLine(from: current.output)
+            decoded = line.flatMap { try? JSONDecoder().decode(WorkerReply.self, from: $0) }
+        }
         state.markFinished()
         timer.cancel()
-        if let line, let reply = try? JSONDecoder().decode(WorkerReply.self, from: line) {
+        if line != nil, let reply = decoded {
             if let document = reply.document { return .prepared(document) }
             return .failed(reply.error ?? "\(path): the extraction worker gave no result")
         }

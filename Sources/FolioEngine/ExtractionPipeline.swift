@@ -14,9 +14,13 @@ final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable 
     private var ready: [(Int, ExtractionResult)] = []
     private var delivered = 0
     private let jobs: Int
+    /// (file index, pages extracted, pages in all), called on the extraction threads.
+    private let pageProgress: ((Int, Int, Int) -> Void)?
 
-    init(files: [URL], jobs: Int, password: String?, extractor: DocumentExtractor) {
+    init(files: [URL], jobs: Int, password: String?, extractor: DocumentExtractor,
+         pageProgress: ((Int, Int, Int) -> Void)? = nil) {
         self.files = files
+        self.pageProgress = pageProgress
         self.password = password
         self.extractor = extractor
         self.jobs = Swift.max(jobs, 1)
@@ -41,7 +45,9 @@ final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable 
             nextToStart += 1
             condition.unlock()
 
-            let result = extractor.prepare(file: files[index], password: password)
+            let report = pageProgress
+            let result = extractor.prepare(file: files[index], password: password,
+                                           progress: report.map { report in { done, total in report(index, done, total) } })
 
             condition.lock()
             ready.append((index, result))

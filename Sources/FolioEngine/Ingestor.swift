@@ -34,7 +34,10 @@ public struct IngestProgress: Sendable {
     public var completed: Int
     public var total: Int
     public var currentFile: String
+    /// `hashing`, `extracting` (with `pagesDone` of `pagesTotal`), `embedding`, `done`.
     public var phase: String
+    public var pagesDone = 0
+    public var pagesTotal = 0
 }
 
 /// The summary of an ingest run.
@@ -177,7 +180,12 @@ public struct Ingestor {
         report.extractions = pending.count
         var done = files.count - pending.count
         let pipeline = ExtractionPipeline(files: pending.map { files[$0.index] }, jobs: jobs,
-                                          password: options.password, extractor: extractor)
+                                          password: options.password, extractor: extractor,
+                                          pageProgress: progress.map { report in { position, pagesDone, pagesTotal in
+            let file = files[pending[position].index]
+            report(IngestProgress(completed: 0, total: files.count, currentFile: file.lastPathComponent,
+                                  phase: "extracting", pagesDone: pagesDone, pagesTotal: pagesTotal))
+        } })
         // Documents are embedded back to back by one set of encoder threads; each is stored (its own
         // transaction) as soon as its vectors are ready, while the next one is being embedded.
         encoder.embedSeries(pipeline, texts: { _, result in

@@ -22,9 +22,11 @@ public struct ExtractedDocument: Sendable, Equatable, Codable {
 
     /// Opens `url` with Poppler and extracts metadata and every page's text with line styles.
     /// - Throws: `FolioPDFError`.
-    public static func extract(from url: URL, password: String? = nil, styles: Bool = true) throws -> ExtractedDocument {
+    /// - Parameter progress: called after each page with (pages done, pages in all).
+    public static func extract(from url: URL, password: String? = nil, styles: Bool = true,
+                               progress: ((Int, Int) -> Void)? = nil) throws -> ExtractedDocument {
         let document = try PDFDocument(url: url, password: password)
         return ExtractedDocument(path: url.path, metadataTitle: document.title, author: document.author,
-                                 pages: try document.pages(styles: styles))
+                                 pages: try document.pages(styles: styles, progress: progress))
     }
 }

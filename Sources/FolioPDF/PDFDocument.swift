@@ -256,8 +256,14 @@ public final class PDFDocument {
     }
 
     /// Every page's text, in order.
-    public func pages(styles: Bool = true) throws -> [PageText] {
-        try (0..<pageCount).map { try page($0 + 1, styles: styles) }
+    /// - Parameter progress: called after each page with (pages done, pages in all).
+    public func pages(styles: Bool = true, progress: ((Int, Int) -> Void)? = nil) throws -> [PageText] {
+        let count = pageCount
+        return try (0..<count).map { index in
+            let page = try page(index + 1, styles: styles)
+            progress?(index + 1, count)
+            return page
+        }
     }
 
     /// Each character's font size and boldness from `poppler_page_get_text_attributes`, whose

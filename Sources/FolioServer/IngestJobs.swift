@@ -245,6 +245,12 @@ final class IngestQueue: Service, @unchecked Sendable {
             report = try await BlockingWork.run { [self] in
                 try engine.ingest(paths: [job.path.path], options: options) { progress in
                     switch progress.phase {
+                    case "extracting":
+                        self.update(id) {
+                            $0.state = .extracting
+                            $0.pagesDone = progress.pagesDone
+                            $0.pagesTotal = progress.pagesTotal
+                        }
                     case "embedding": self.update(id) { $0.state = .embedding }
                     default: break
                     }

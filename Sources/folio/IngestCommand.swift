@@ -67,7 +67,11 @@ struct IngestCommand: ParsableCommand {
             if let jobs { options.jobs = jobs }
             let report = try folio.ingest(paths: paths, options: options) { progress in
                 guard progress.phase != "done" else { return Console.clearProgress() }
-                Console.progress("[\(progress.completed + 1)/\(progress.total)] \(progress.currentFile): \(progress.phase)")
+                if progress.phase == "extracting" {
+                    Console.progress("\(progress.currentFile): extracting page \(progress.pagesDone) of \(progress.pagesTotal)")
+                } else {
+                    Console.progress("[\(progress.completed + 1)/\(progress.total)] \(progress.currentFile): \(progress.phase)")
+                }
             }
             Console.clearProgress()
             let seconds = Date().timeIntervalSince(started)

@@ -20,10 +20,16 @@ struct LifecycleTests {
         let reply = try server.upload([("long.pdf", try Data(contentsOf: pdf)), ("second.pdf", try Data(contentsOf: second))])
         #expect(reply.status == 202)
         let jobs = (try reply.object()["files"] as? [[String: Any]] ?? []).compactMap { ($0["job"] as? [String: Any])?["id"] as? String }
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, try server.request("GET", "/api/v1/jobs/\(jobs[0])").object()["state"] as? String == "queued" {
-            usleep(50_000)
+        // Wait until its pages are being extracted: the job reports them one by one ("extracting page n of 60").
+        let deadline = Date().addingTimeInterval(120)
+        var progress: [String: Any] = [:]
+        while Date() < deadline {
+            progress = try server.request("GET", "/api/v1/jobs/\(jobs[0])").object()
+            if progress["state"] as? String != "queued", (progress["pages_done"] as? Int ?? 0) > 0 { break }
+            usleep(20_000)
         }
+        #expect(progress["pages_total"] as? Int == 60, "\(progress)")
+        #expect((1...60).contains(progress["pages_done"] as? Int ?? 0), "\(progress)")
         let status = server.stop(signal: SIGTERM, timeout: 240)
         #expect(status == 0, "exit status \(String(describing: status)); log: \(server.log)")
         #expect(server.log.contains("POST /api/v1/documents 202"))
