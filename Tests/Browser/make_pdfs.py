@@ -14,7 +14,7 @@ BEES = [
     ]),
     ("The Queen", [
         "The queen is the only fertile female in a healthy colony.",
-        "In spring the queen lays up to two thousand eggs in a single day.",
+        "In spring the queen lays up to 2000 eggs in a single day.",
         "Drones are male bees whose only task is to mate with a queen from another colony.",
     ]),
     ("Winter", [

@@ -26,8 +26,8 @@ DESKTOP = (1280, 900)
 PHONE = (380, 800)
 ANSWERABLE = 'How long does a worker honey bee live in summer?'
 ANSWER_WORDS = 'six weeks'
-FOLLOW_UP = 'How many eggs does the queen lay in a day?'
-FOLLOW_UP_WORDS = 'two thousand eggs'
+FOLLOW_UP = 'What does the queen lay in spring?'
+FOLLOW_UP_WORDS = '2000 eggs'
 TIDES_QUESTION = 'What is the capacity of the Sihwa Lake station?'
 UNANSWERABLE = 'Which composer wrote the opera about a fisherman named Peter Grimes?'
 
@@ -43,6 +43,9 @@ class Suite:
         self.pdfs = make_pdfs.make(pdf_dir)
         self.results = []
         self.console = []
+        for name in os.listdir(out):  # screenshots of an earlier run's failures would mislead
+            if name.endswith(('.png', '.console.txt')):
+                os.remove(os.path.join(out, name))
         self.downloads = os.path.join(out, 'downloads')
         os.makedirs(self.downloads, exist_ok=True)
         options = webdriver.ChromeOptions()
@@ -79,9 +82,16 @@ class Suite:
               state: r.dataset.state, id: r.dataset.documentId,
               error: r.querySelector('[data-testid="error"]')?.textContent || ''}))""")}
 
-    def row(self, file):
-        rows = [r for r in self.find(*tid('document-row')) if r.get_attribute('data-file') == file]
-        return rows[0] if rows else None
+    def click_in_row(self, file, testid):
+        """Clicks a control inside a library row, found and clicked in one step (rows are re-rendered)."""
+        element = self.driver.execute_script("""
+            const row = [...document.querySelectorAll('[data-testid="document-row"]')]
+              .find(r => r.dataset.file === arguments[0]);
+            return row ? row.querySelector(`[data-testid="${arguments[1]}"]`) : null""", file, testid)
+        if element is None:
+            return False
+        element.click()
+        return True
 
     def answers(self):
         return self.find(*tid('answer'))
@@ -92,10 +102,16 @@ class Suite:
         box.clear()
         box.send_keys(question)
         box.send_keys(Keys.ENTER)
-        self.wait(lambda: self.driver.execute_script("""
+        outcome = self.wait(lambda: self.driver.execute_script("""
+            const turns = document.querySelectorAll('#log .turn');
+            const last = turns[turns.length - 1];
+            const error = last && last.querySelector('.answer.failed [data-testid="error"]');
+            if (error) return {error: error.textContent};
             const all = document.querySelectorAll('[data-testid="answer"]');
             return all.length > arguments[0] && ['true', 'false'].includes(all[all.length - 1].dataset.abstained)""",
             before), 60, f'no complete answer to {question!r}')
+        if isinstance(outcome, dict):
+            raise AssertionError(f'asking {question!r} showed the error: {outcome["error"]}')
         return self.answers()[-1]
 
     def open_app(self):
@@ -343,9 +359,9 @@ class Suite:
         tides = self.document_id('tides.pdf')
         answer = self.ask(TIDES_QUESTION)
         assert answer.get_attribute('data-abstained') == 'false' and '254' in answer.text, answer.text
-        self.row('tides.pdf').find_element(*tid('delete-document')).click()
-        self.row('tides.pdf').find_element(*tid('confirm-delete')).click()
-        self.wait(lambda: self.row('tides.pdf') is None, 20, 'the deleted document is still listed')
+        self.click_in_row('tides.pdf', 'delete-document')
+        self.wait(lambda: self.click_in_row('tides.pdf', 'confirm-delete'), 10, 'no confirmation to delete')
+        self.wait(lambda: 'tides.pdf' not in self.rows(), 20, 'the deleted document is still listed')
         assert tides not in [d['id'] for d in self.api('documents')], 'the API still lists it'
         answer = self.ask(TIDES_QUESTION)
         for citation in answer.find_elements(*tid('citation')):
