@@ -114,6 +114,11 @@ class Suite:
             raise AssertionError(f'asking {question!r} showed the error: {outcome["error"]}')
         return self.answers()[-1]
 
+    def click(self, element):
+        """Clicks like a user who scrolled the element to the middle (the question box sticks to the bottom)."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+
     def open_app(self):
         self.driver.get(self.url)
         self.wait(lambda: self.driver.execute_script(
@@ -187,7 +192,7 @@ class Suite:
         answer = self.answers()[-1]
         citation = answer.find_elements(*tid('citation'))[0]
         chunk_id = citation.get_attribute('data-chunk-id')
-        citation.click()
+        self.click(citation)
         viewer = self.driver.find_element(*tid('page-viewer'))
         self.wait(lambda: viewer.is_displayed(), 10, 'the page viewer did not open')
         image = viewer.find_element(*tid('page-image'))
@@ -232,7 +237,7 @@ class Suite:
 
     def source_opens_page(self):
         source = self.answers()[-1].find_elements(*tid('source'))[0]
-        source.find_element(By.TAG_NAME, 'button').click()
+        self.click(source.find_element(By.TAG_NAME, 'button'))
         viewer = self.driver.find_element(*tid('page-viewer'))
         self.wait(lambda: viewer.is_displayed() and viewer.find_elements(*tid('highlight')), 15,
                   'a source click did not open a highlighted page')
@@ -405,7 +410,7 @@ class Suite:
                                               element)
             assert rect[0] >= -1 and rect[1] <= inner + 1, f'{name} sticks out at 380 px: {rect}'
         answer = self.ask(ANSWERABLE)
-        answer.find_elements(*tid('citation'))[0].click()
+        self.click(answer.find_elements(*tid('citation'))[0])
         viewer = self.driver.find_element(*tid('page-viewer'))
         self.wait(lambda: viewer.is_displayed() and viewer.find_elements(*tid('highlight')), 15,
                   'no highlighted page at 380 px')
@@ -418,9 +423,10 @@ class Suite:
 
     def screenshot(self):
         self.open_app()
-        self.ask(ANSWERABLE).find_elements(*tid('citation'))[0].click()
+        self.click(self.ask(ANSWERABLE).find_elements(*tid('citation'))[0])
         viewer = self.driver.find_element(*tid('page-viewer'))
         self.wait(lambda: viewer.find_elements(*tid('highlight')), 15, 'no highlight for the screenshot')
+        time.sleep(0.4)  # the page fades in
         self.driver.save_screenshot(os.path.join(self.out, 'desktop-viewer.png'))
         self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
 

@@ -129,6 +129,7 @@ export class Chat {
       turn.answer = answer;
       if (typeof answer.conversation === 'string' && answer.conversation) this.conversation = answer.conversation;
       this.inspector.show(answer);
+      this.prefetchCited(answer);
     } catch (error) {
       turn.error = error.message || String(error);
     }
@@ -137,6 +138,23 @@ export class Chat {
     if (turn.answer) sawText();
     this.setBusy(false);
     this.save();
+  }
+
+  /** The first pages of up to three cited passages, fetched ahead of a click. */
+  prefetchCited(answer) {
+    const seen = new Set();
+    const targets = [];
+    for (const citation of shownAnswer(answer).citations) {
+      const documentId = this.documentIdOf(citation);
+      const boxed = (citation.boxes || []).map((box) => box.page);
+      const page = boxed.length ? Math.min(...boxed) : citation.pages?.[0];
+      const key = `${documentId}/${page}`;
+      if (documentId === null || !page || seen.has(key)) continue;
+      seen.add(key);
+      targets.push({ documentId, page });
+      if (targets.length === 3) break;
+    }
+    this.viewer.prefetch(targets);
   }
 
   setBusy(busy) {
@@ -224,7 +242,7 @@ export class Chat {
     const text = answer.answer || '';
     const node = el('p', { class: 'answer-text' });
     let last = 0;
-    for (const match of text.matchAll(MARKERS)) {
+    for (const match of citationMarkers(text, answer.citations || [])) {
       node.append(text.slice(last, match.index));
       const markers = match[1].split(',').map((m) => Number(m.trim()));
       markers.forEach((marker, i) => {
@@ -404,6 +422,29 @@ function checkNode(generated) {
   return el('div', { class: 'check small' },
     el('p', {}, `Citation check: ${unsupported.length} of ${cited.length} cited sentences are not supported by the source they cite:`),
     el('ul', {}, unsupported.map((s) => el('li', {}, s.text))));
+}
+
+/**
+ * The `[n]` markers of an answer that are citations. A cited sentence can hold a bracket of its own (a paper's
+ * reference "[20]"), so where the citations name their sentences only "sentence [n]" counts; otherwise (a
+ * generated answer) every bracket of numbers does.
+ */
+function citationMarkers(text, citations) {
+  const found = [];
+  for (const citation of citations) {
+    for (const sentence of citation.sentences || []) {
+      const tail = `${sentence} [${citation.marker}]`;
+      let at = text.indexOf(tail);
+      while (at >= 0) {
+        const index = at + sentence.length + 1;
+        found.push({ index, 0: `[${citation.marker}]`, 1: String(citation.marker) });
+        at = text.indexOf(tail, at + tail.length);
+      }
+    }
+  }
+  if (!found.length) return [...text.matchAll(MARKERS)];
+  const unique = new Map(found.map((m) => [m.index, m]));
+  return [...unique.values()].sort((a, b) => a.index - b.index);
 }
 
 /** A random conversation id (crypto.randomUUID needs a secure context; a server on a LAN address is not one). */

@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { el, replace } from './dom.js';
 
 const LETTER_WIDTH = 612; // points; the rendering scale is chosen before the page's own size is known
+const CACHED_PAGES = 24; // rendered pages kept as object URLs (a few MB at most)
 
 export class Viewer {
   /**
@@ -14,7 +15,7 @@ export class Viewer {
     this.dialog = dialog;
     this.library = library;
     this.ticket = 0;
-    this.url = null;
+    this.pages = new Map(); // `${document}/${page}@${scale}` -> Promise<{meta, url}>, oldest first
     const $ = (selector) => dialog.querySelector(selector);
     this.parts = {
       title: $('.viewer-title'), label: $('.viewer-label'), quote: $('.viewer-quote'), note: $('.viewer-note'),
@@ -60,7 +61,7 @@ export class Viewer {
     this.origin = origin;
     const doc = this.library.document(target.documentId);
     this.pageCount = doc?.pages || null;
-    replace(this.parts.title, target.title || doc?.title || doc?.file || `Document ${target.documentId}`);
+    replace(this.parts.title, doc?.title || target.title || doc?.file || `Document ${target.documentId}`);
     replace(this.parts.quote, target.quote ? `\u201c${target.quote}\u201d` : '');
     this.parts.quote.hidden = !target.quote;
     if (!this.dialog.open) this.dialog.showModal();
@@ -77,10 +78,40 @@ export class Viewer {
     }
   }
 
-  /** The rendering scale for this screen: the frame's width in device pixels over a letter page, in steps of 1/4. */
+  /**
+   * The rendering scale for this screen: the page frame's widest CSS width (1000 px) or the window's, in device
+   * pixels, over a letter page, in steps of 1/4. It depends on the window only, so a page fetched ahead is the one
+   * the open viewer asks for.
+   */
   scale() {
-    const width = Math.min(this.dialog.clientWidth || window.innerWidth, 1100) * (window.devicePixelRatio || 1);
+    const width = Math.min(window.innerWidth, 1000) * (window.devicePixelRatio || 1);
     return Math.min(4, Math.max(0.5, Math.ceil((width / LETTER_WIDTH) * 4) / 4));
+  }
+
+  /** The page's size and rendering, fetched once and kept (an answer's cited pages are fetched ahead). */
+  load(documentId, n, scale = this.scale()) {
+    const key = `${documentId}/${n}@${scale}`;
+    let entry = this.pages.get(key);
+    if (!entry) {
+      entry = Promise.all([api.page(documentId, n), api.pageImage(documentId, n, scale)])
+        .then(([meta, url]) => ({ meta, url }));
+      entry.catch(() => this.pages.delete(key));
+      this.pages.set(key, entry);
+      while (this.pages.size > CACHED_PAGES) {
+        const [oldest, value] = this.pages.entries().next().value;
+        this.pages.delete(oldest);
+        value.then(({ url }) => { if (this.parts.image.src !== url) URL.revokeObjectURL(url); }, () => {});
+      }
+    } else {
+      this.pages.delete(key); // most recently used last
+      this.pages.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Fetches the pages an answer cites while the user reads it, so a click shows them at once. */
+  prefetch(targets) {
+    for (const { documentId, page } of targets) this.load(documentId, page).catch(() => {});
   }
 
   updateNavigation() {
@@ -100,7 +131,7 @@ export class Viewer {
     this.setNote('');
     let meta, url;
     try {
-      [meta, url] = await Promise.all([api.page(documentId, n), api.pageImage(documentId, n, this.scale())]);
+      ({ meta, url } = await this.load(documentId, n));
     } catch (error) {
       if (ticket === this.ticket) {
         this.parts.frame.removeAttribute('aria-busy');
@@ -108,7 +139,7 @@ export class Viewer {
       }
       return;
     }
-    if (ticket !== this.ticket) return URL.revokeObjectURL(url);
+    if (ticket !== this.ticket) return;
     const image = this.parts.image;
     image.src = url;
     image.alt = `Page ${meta.label || n} of ${this.parts.title.textContent}`;
@@ -117,8 +148,6 @@ export class Viewer {
     } catch {
       // A broken image shows as such; the highlights still say where the passage is.
     }
-    if (this.url) URL.revokeObjectURL(this.url);
-    this.url = url;
     if (ticket !== this.ticket) return;
     this.parts.frame.removeAttribute('aria-busy');
     const physical = `${n}${this.pageCount ? ` of ${this.pageCount}` : ''}`;
