@@ -6,6 +6,11 @@ import { el, replace } from './dom.js';
 const LETTER_WIDTH = 612; // points; the rendering scale is chosen before the page's own size is known
 const CACHED_PAGES = 24; // rendered pages kept as object URLs (a few MB at most)
 
+/** The CSS width a page is shown at: the window's (less margins) up to 1000 px, and at most 1.75 px a point. */
+function displayWidth(pageWidth) {
+  return Math.min(window.innerWidth - 32, 1000, pageWidth * 1.75);
+}
+
 export class Viewer {
   /**
    * @param {HTMLDialogElement} dialog the `page-viewer` dialog from index.html.
@@ -16,6 +21,7 @@ export class Viewer {
     this.library = library;
     this.ticket = 0;
     this.pages = new Map(); // `${document}/${page}@${scale}` -> Promise<{meta, url}>, oldest first
+    this.widths = new Map(); // document -> page width in points, once one of its pages was seen
     const $ = (selector) => dialog.querySelector(selector);
     this.parts = {
       title: $('.viewer-title'), label: $('.viewer-label'), quote: $('.viewer-quote'), note: $('.viewer-note'),
@@ -83,13 +89,13 @@ export class Viewer {
    * pixels, over a letter page, in steps of 1/4. It depends on the window only, so a page fetched ahead is the one
    * the open viewer asks for.
    */
-  scale() {
-    const width = Math.min(window.innerWidth, 1000) * (window.devicePixelRatio || 1);
-    return Math.min(4, Math.max(0.5, Math.ceil((width / LETTER_WIDTH) * 4) / 4));
+  scale(pageWidth = LETTER_WIDTH) {
+    const width = displayWidth(pageWidth) * (window.devicePixelRatio || 1);
+    return Math.min(4, Math.max(0.5, Math.ceil((width / pageWidth) * 4) / 4));
   }
 
   /** The page's size and rendering, fetched once and kept (an answer's cited pages are fetched ahead). */
-  load(documentId, n, scale = this.scale()) {
+  load(documentId, n, scale = this.scale(this.widths.get(documentId))) {
     const key = `${documentId}/${n}@${scale}`;
     let entry = this.pages.get(key);
     if (!entry) {
@@ -140,6 +146,7 @@ export class Viewer {
       return;
     }
     if (ticket !== this.ticket) return;
+    this.parts.frame.style.maxWidth = `${displayWidth(meta.width)}px`;
     const image = this.parts.image;
     image.src = url;
     image.alt = `Page ${meta.label || n} of ${this.parts.title.textContent}`;
@@ -159,6 +166,23 @@ export class Viewer {
       performance.measure('folio:citation-to-highlight', 'folio:viewer-open', 'folio:viewer-highlighted');
     } catch {
       // Navigation within the viewer has no opening mark to measure from.
+    }
+    this.sharpen(ticket, documentId, n, meta);
+  }
+
+  /**
+   * A page much narrower than a letter page (a phone-sized book) came at a scale guessed for letter: fetch it
+   * again at its own scale and swap it in (the highlights are in percent, so they stay put).
+   */
+  async sharpen(ticket, documentId, n, meta) {
+    const known = this.widths.has(documentId);
+    this.widths.set(documentId, meta.width);
+    if (known || this.scale(meta.width) <= this.scale() * 1.2) return;
+    try {
+      const { url } = await this.load(documentId, n, this.scale(meta.width));
+      if (ticket === this.ticket) this.parts.image.src = url;
+    } catch {
+      // The first rendering stays.
     }
   }
 
