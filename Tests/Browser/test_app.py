@@ -16,6 +16,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -80,7 +81,8 @@ class Suite:
         return {r['file']: r for r in self.driver.execute_script("""
             return [...document.querySelectorAll('[data-testid="document-row"]')].map(r => ({file: r.dataset.file,
               state: r.dataset.state, id: r.dataset.documentId,
-              error: r.querySelector('[data-testid="error"]')?.textContent || ''}))""")}
+              error: r.querySelector('[data-testid="error"]')?.textContent || '',
+              meta: r.querySelector('.doc-meta')?.textContent || ''}))""")}
 
     def click_in_row(self, file, testid):
         """Clicks a control inside a library row, found and clicked in one step (rows are re-rendered)."""
@@ -160,10 +162,12 @@ class Suite:
         self.open_app()
         upload = self.driver.find_element(*tid('upload-input'))
         upload.send_keys(self.pdfs['bees'] + '\n' + self.pdfs['tides'])
-        seen = set()
+        seen, progress = set(), set()
         def both_done():
             rows = self.rows()
             seen.update(r['state'] for f, r in rows.items() if f in ('bees.pdf', 'tides.pdf'))
+            progress.update(r['meta'] for f, r in rows.items() if f in ('bees.pdf', 'tides.pdf')
+                            and r['state'] != 'done')
             return all(rows.get(f, {}).get('state') == 'done' for f in ('bees.pdf', 'tides.pdf'))
         self.wait(both_done, 180, 'the two uploads did not reach data-state="done"')
         rows = self.rows()
@@ -171,7 +175,7 @@ class Suite:
             expected = self.document_id(file)
             got = rows[file]['id']
             assert str(expected) == got, f'{file}: row has document id {got!r}, the API {expected!r}'
-        print(f'     states seen: {sorted(seen)}')
+        print(f'     states seen: {sorted(seen)}; progress lines: {sorted(progress)}')
 
     def ask_and_cite(self):
         answer = self.ask(ANSWERABLE)
@@ -232,7 +236,7 @@ class Suite:
                       viewer.find_element(By.CSS_SELECTOR, '.viewer-label').text, 10, 'next page did not show')
             viewer.find_element(By.CSS_SELECTOR, '.viewer-prev').click()
             self.wait(lambda: viewer.find_elements(*tid('highlight')), 10, 'back on the cited page, no highlight')
-        self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        ActionChains(self.driver).send_keys(Keys.ESCAPE).perform()
         self.wait(lambda: not viewer.is_displayed(), 5, 'Esc did not close the viewer')
 
     def source_opens_page(self):
@@ -241,7 +245,7 @@ class Suite:
         viewer = self.driver.find_element(*tid('page-viewer'))
         self.wait(lambda: viewer.is_displayed() and viewer.find_elements(*tid('highlight')), 15,
                   'a source click did not open a highlighted page')
-        self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        ActionChains(self.driver).send_keys(Keys.ESCAPE).perform()
         self.wait(lambda: not viewer.is_displayed(), 5, 'Esc did not close the viewer')
 
     def keyboard(self):
@@ -418,7 +422,7 @@ class Suite:
                                                  viewer.find_element(*tid('page-image')))
         assert image_width <= inner, f'the page image is {image_width} px wide'
         self.driver.save_screenshot(os.path.join(self.out, 'phone-viewer.png'))
-        self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        ActionChains(self.driver).send_keys(Keys.ESCAPE).perform()
         self.driver.set_window_size(*DESKTOP)
 
     def screenshot(self):
@@ -428,7 +432,7 @@ class Suite:
         self.wait(lambda: viewer.find_elements(*tid('highlight')), 15, 'no highlight for the screenshot')
         time.sleep(0.4)  # the page fades in
         self.driver.save_screenshot(os.path.join(self.out, 'desktop-viewer.png'))
-        self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        ActionChains(self.driver).send_keys(Keys.ESCAPE).perform()
 
     def all(self):
         for name in ('upload_two', 'ask_and_cite', 'citation_highlight', 'source_opens_page', 'follow_up',

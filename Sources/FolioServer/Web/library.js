@@ -4,6 +4,9 @@ import * as api from './api.js';
 import { el, replace, timeLeft } from './dom.js';
 
 const SELECTION_KEY = 'folio.selection';
+// Embedding reports no progress of its own; its pace on this server (ms per page, from the last documents) gives
+// the estimate instead, kept across reloads.
+const EMBED_PACE_KEY = 'folio.embedMsPerPage';
 const STATE_TEXT = {
   uploading: 'uploading', queued: 'queued', extracting: 'extracting', embedding: 'embedding',
   done: 'ready', failed: 'failed',
@@ -145,6 +148,7 @@ export class Library {
     } catch (error) {
       return this.fail(upload, error.message);
     }
+    clearTimeout(upload.tick);
     if (last.state === 'failed') return this.fail(upload, last.error || 'Ingestion failed.');
     upload.documentId = last.document?.id ?? null;
     this.finish(upload, `${last.chunks ?? last.document?.chunks ?? 0} chunks`);
@@ -154,6 +158,7 @@ export class Library {
   update(upload, job) {
     const now = performance.now();
     if (job.state !== upload.state) {
+      if (job.state === 'done') this.learnPace(upload);
       upload.state = job.state;
       this.announce(`${upload.name}: ${STATE_TEXT[job.state] || job.state}`);
       upload.phaseStart = now;
@@ -167,12 +172,43 @@ export class Library {
       const perPage = (now - upload.phaseStart) / (done - upload.phaseDone);
       estimate = ` \u00b7 ${timeLeft(((total - done) * perPage) / 1000)}`;
     }
+    upload.pagesTotal = total;
+    upload.job = job;
     if (job.state === 'queued') upload.text = 'queued behind another document';
     else if (job.state === 'extracting') upload.text = total ? `extracting page ${done} of ${total}${estimate}` : 'extracting';
-    else if (job.state === 'embedding') {
-      upload.text = `embedding${job.chunks ? ` ${job.chunks} chunks` : ''}${estimate}`;
-    } else upload.text = STATE_TEXT[job.state] || job.state;
+    else if (job.state === 'embedding') return this.embedding(upload);
+    else upload.text = STATE_TEXT[job.state] || job.state;
     this.renderUpload(upload);
+  }
+
+  /** "embedding 40 of 81 chunks" when the server counts them, else the pace of earlier documents; ticks each second. */
+  embedding(upload) {
+    const job = upload.job;
+    const seconds = (performance.now() - upload.phaseStart) / 1000;
+    let text = 'embedding';
+    if (job.chunks_total) {
+      const done = job.chunks_done || 0;
+      upload.percent = Math.floor((done / job.chunks_total) * 100);
+      text += ` ${done} of ${job.chunks_total} chunks`;
+      if (done > 0 && done < job.chunks_total) text += ` \u00b7 ${timeLeft(((job.chunks_total - done) * seconds) / done)}`;
+    } else {
+      const pace = Number(localStorage.getItem(EMBED_PACE_KEY)) || 0;
+      const expected = pace && upload.pagesTotal ? (pace * upload.pagesTotal) / 1000 : 0;
+      upload.percent = expected ? Math.min(99, Math.floor((seconds / expected) * 100)) : 0;
+      text += expected && seconds < expected ? ` \u00b7 ${timeLeft(expected - seconds)}` : ` \u00b7 ${Math.round(seconds)} s so far`;
+    }
+    upload.text = text;
+    this.renderUpload(upload);
+    clearTimeout(upload.tick);
+    upload.tick = setTimeout(() => { if (upload.state === 'embedding') this.embedding(upload); }, 1000);
+  }
+
+  /** Remembers how long embedding took per page, for the next document's estimate. */
+  learnPace(upload) {
+    if (upload.state !== 'embedding' || !upload.pagesTotal) return;
+    const pace = (performance.now() - upload.phaseStart) / upload.pagesTotal;
+    const previous = Number(localStorage.getItem(EMBED_PACE_KEY)) || pace;
+    localStorage.setItem(EMBED_PACE_KEY, String(Math.round((previous + pace) / 2)));
   }
 
   /** Tells a screen reader about a phase change (not every percent). */

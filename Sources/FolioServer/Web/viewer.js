@@ -121,8 +121,13 @@ export class Viewer {
   }
 
   updateNavigation() {
-    this.parts.prev.disabled = this.page <= 1;
-    this.parts.next.disabled = this.pageCount ? this.page >= this.pageCount : false;
+    const { prev, next, close } = this.parts;
+    const focused = document.activeElement;
+    prev.disabled = this.page <= 1;
+    next.disabled = this.pageCount ? this.page >= this.pageCount : false;
+    // A button disabled under the keyboard's focus would drop the focus out of the dialog.
+    if (focused === prev && prev.disabled) (next.disabled ? close : next).focus();
+    if (focused === next && next.disabled) (prev.disabled ? close : prev).focus();
   }
 
   async go(n) {
