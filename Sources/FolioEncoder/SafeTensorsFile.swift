@@ -183,6 +183,8 @@ public struct SafeTensorsFile: Sendable {
 }
 
 /// A read-only private memory mapping of a whole file, unmapped when the last user lets go.
+/// `@unchecked Sendable`: a read-only (`PROT_READ`) mapping whose `base` and `count` never change after init; it
+/// is unmapped only in `deinit`, once no `FloatBuffer` borrowing from it is left.
 final class MappedFile: @unchecked Sendable {
     let base: UnsafeRawPointer
     let count: Int

@@ -70,6 +70,9 @@ extension SentenceEncoder {
 }
 
 /// One item's output rows and how many of its batches are still to run.
+/// `@unchecked Sendable`: `SeriesQueue`'s `condition` guards `remaining`; `count` and `output` are `let`s, the
+/// workers write disjoint rows of `output` (each job its own `rows`), and the caller reads them only after
+/// `wait(for:)` has seen `remaining == 0` under that condition.
 private final class SeriesItem: @unchecked Sendable {
     let count: Int
     let output: FloatBuffer
@@ -82,6 +85,7 @@ private final class SeriesItem: @unchecked Sendable {
 }
 
 /// One batch: which rows of its item's output the sequences fill.
+/// `@unchecked Sendable`: immutable after init (all `let`s); the shared `item` is safe by its own invariant.
 private struct SeriesJob: @unchecked Sendable {
     let item: SeriesItem
     let rows: [Int]
@@ -89,6 +93,7 @@ private struct SeriesJob: @unchecked Sendable {
 }
 
 /// Batches waiting for a worker, in the order the items came, and the items' completion.
+/// `@unchecked Sendable`: `condition` guards `jobs`, `head` and `closed` (and each queued item's `remaining`).
 private final class SeriesQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [SeriesJob] = []

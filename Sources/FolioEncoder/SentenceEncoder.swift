@@ -9,6 +9,8 @@ import Foundation
 /// Inputs are sorted by length and cut into batches of similar lengths; the batches run on one worker thread per
 /// core, each with its own scratch buffers. An instance holds only immutable weights, so it can be shared across
 /// threads and tasks.
+/// `@unchecked Sendable`: immutable after init: every stored property is a `let`, and the weights (`model`) are
+/// never written after loading; each call's scratch buffers and output are its own.
 public final class SentenceEncoder: @unchecked Sendable {
     /// The model's WordPiece tokenizer.
     public let tokenizer: WordPieceTokenizer
@@ -196,6 +198,7 @@ public final class SentenceEncoder: @unchecked Sendable {
 }
 
 /// Hands out batch indices to worker threads, each once.
+/// `@unchecked Sendable`: `lock` guards `nextIndex`; `count` is a `let`.
 private final class BatchQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var nextIndex = 0

@@ -147,6 +147,9 @@ public enum ExtractionWorker {
 /// a time limit per document: a PDF that crashes or hangs Poppler costs only that file (the worker is killed if
 /// needed and a fresh one started for the next). One instance drives one worker from one thread; the pipeline
 /// asks `forAnotherThread()` for each of its threads.
+/// `@unchecked Sendable`: no lock; `worker` and `pending` are used by one thread at a time by design (each
+/// `ExtractionPipeline` thread takes its own from `forAnotherThread()`, which reads only `let`s), so one instance
+/// must never run `prepare` on two threads at once.
 public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendable {
     public let executable: URL
     public let vocabulary: URL
@@ -282,6 +285,7 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
     }
 }
 
+/// `@unchecked Sendable`: `lock` guards `expired` and `finished`.
 private final class TimeoutState: @unchecked Sendable {
     private let lock = NSLock()
     private var expired = false

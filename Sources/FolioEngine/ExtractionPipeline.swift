@@ -3,6 +3,8 @@ import Foundation
 /// Extracts files on `jobs` threads (each driving one worker process, so one Poppler document per process) and
 /// hands the results to the consuming thread as they finish. At most `jobs` finished results wait, so extraction
 /// runs ahead of embedding by a bounded amount.
+/// `@unchecked Sendable`: `condition` guards `nextToStart`, `ready` and `delivered`; the rest are `let`s, and each
+/// thread drives its own `extractor.forAnotherThread()`.
 final class ExtractionPipeline: Sequence, IteratorProtocol, @unchecked Sendable {
     private let files: [URL]
     private let password: String?

@@ -104,6 +104,8 @@ public struct Retrieval: Sendable {
 /// Finds the chunks that answer a query: dense (MiniLM cosine) and lexical (FTS5 BM25) candidates, fused by
 /// normalized scores, then re-scored by the best sentence window and by the document the question names, with
 /// near-duplicates dropped.
+/// `@unchecked Sendable`: `lock` guards `index`; `settings` and `indexPolicy` are unguarded, written only by the
+/// owning `Folio` between queries (one caller at a time), so no write may overlap a query.
 public final class Retriever: @unchecked Sendable {
     let store: FolioStore
     let encoder: SentenceEncoder

@@ -4,6 +4,7 @@ import Foundation
 ///
 /// Vectors live in one contiguous row-major buffer (`// [count, dimension]`) so a search is a single pass of
 /// dot products the compiler vectorizes.
+/// `@unchecked Sendable`: `lock` guards `ids`, `vectors` and `positions`.
 /// - Complexity: O(n·d) per search, O(1) amortized per add, O(n·d) per remove.
 public final class FlatIndex: VectorIndex, @unchecked Sendable {
     public let dimension: Int

@@ -410,6 +410,8 @@ struct ChecksummedWriter {
 }
 
 /// A whole file mapped copy-on-write (`MAP_PRIVATE`), unmapped when the last index using it goes away.
+/// `@unchecked Sendable`: `base` and `count` never change after init, and the mapped bytes are only read (`reserve`
+/// copies them out before the first write); every access goes through the owning `HNSWIndex`'s `rw`.
 final class MappedFile: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let count: Int

@@ -204,6 +204,8 @@ final class SearchScratch {
 }
 
 /// A readers-writer lock: searches share it, mutations take it alone.
+/// `@unchecked Sendable`: it is the lock: `lock` is a `let` pointer to a heap `pthread_rwlock_t` (so it never
+/// moves), initialized in `init` and destroyed in `deinit`; only pthread calls touch it.
 final class ReadWriteLock: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 
@@ -229,6 +231,8 @@ final class ReadWriteLock: @unchecked Sendable {
 
 /// A fixed set of mutexes striped by node number, for parallel inserts (hnswlib's `link_list_locks_`). A thread
 /// holds at most one at a time, so stripes can be shared without deadlock.
+/// `@unchecked Sendable`: `locks` is a `let` pointer to heap `pthread_mutex_t`s (they never move), initialized in
+/// `init` and destroyed in `deinit`; only pthread calls touch them.
 final class StripedLocks: @unchecked Sendable {
     static let stripes = 4096
     private let locks: UnsafeMutablePointer<pthread_mutex_t>

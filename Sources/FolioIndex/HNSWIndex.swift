@@ -46,6 +46,10 @@ public struct HNSWParameters: Sendable, Equatable {
 ///
 /// Concurrency: any number of searches may run at once; `add`, `remove`, `compact` and `save` take the index
 /// alone. `add(ids:vectors:threads:)` may itself insert on several threads, with a lock per neighbour list.
+/// `@unchecked Sendable`: `rw` guards the storage and counters (`level0` … `mapping`, `efSearchValue`): searches
+/// and `save` hold it shared, `add`, `remove`, `compact` and `load` alone; within a multi-threaded `add` (write
+/// lock held) `globalLock` guards `entryPoint` and `maxLevel` and `nodeLocks` each neighbour list; `scratchLock`
+/// guards `scratchPool`.
 /// - Complexity: about O(log n) distance evaluations per search and per insert.
 public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     /// Dimension of every vector.
@@ -263,7 +267,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     /// - Parameter filter: when given, only ids for which it returns true are returned; a selective filter
     ///   switches to an exact scan of the matching vectors, so recall holds.
     public func search(_ query: [Float], k: Int, filter: ((Int64) -> Bool)?) -> [SearchHit] {
-        search(query, k: k, ef: efSearchValue, filter: filter)
+        search(query, k: k, ef: efSearch, filter: filter)  // `efSearch` reads under `rw`: a setter may run meanwhile
     }
 
     /// The `k` approximate nearest vectors, searching level 0 with a candidate list of `max(ef, k)`.

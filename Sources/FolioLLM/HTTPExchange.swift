@@ -7,6 +7,9 @@ import FoundationNetworking
 /// (URLSession's data delegate, which streams on Linux too: FoundationNetworking passes on libcurl's writes).
 ///
 /// Redirects are refused: the 3xx response itself comes back as an HTTP error.
+/// `@unchecked Sendable`: no lock; `status` … `failure` are written only on the session's serial delegate queue
+/// (`maxConcurrentOperationCount = 1`) and read by `run()` only after `done` is signalled (never after a timeout);
+/// `onBody` is set before `run()`, and an exchange is run once.
 final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let request: URLRequest
     private let timeout: Double

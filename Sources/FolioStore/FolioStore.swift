@@ -6,6 +6,8 @@ import GRDB
 ///
 /// Opened in WAL mode through a `DatabasePool`, so readers (`ask`, `search`) run while an ingest writes, and
 /// each document is written in one transaction, so readers and crashes only ever see whole documents.
+/// `@unchecked Sendable`: immutable after init (`url` and `pool` are `let`s); GRDB's `DatabasePool` does its own
+/// locking (one writer at a time, pooled readers).
 public final class FolioStore: @unchecked Sendable {
     /// The database file.
     public let url: URL

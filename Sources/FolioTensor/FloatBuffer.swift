@@ -3,6 +3,10 @@
 ///
 /// Weights and per-batch scratch tensors live in these, so hot loops can take raw pointers without
 /// copy-on-write checks or array copies. The shape is the owner's business (say it in a `// [rows, cols]` comment).
+///
+/// `@unchecked Sendable`: `count`, `pointer` and `owner` never change; the floats themselves are unguarded, so
+/// callers keep the invariant: written before the buffer is shared (weights) or by threads writing disjoint
+/// ranges (one batch's output rows each), read once those writers are joined, never written through a view.
 public final class FloatBuffer: @unchecked Sendable {
     /// The number of floats.
     public let count: Int

@@ -151,6 +151,7 @@ public struct TextNormalizer: Sendable {
 }
 
 /// NFKC results per scalar: a page has few distinct non-ASCII scalars and many occurrences of each.
+/// `@unchecked Sendable`: `lock` guards `table`.
 private final class FoldCache: @unchecked Sendable {
     private var table: [UInt32: String] = [:]
     private let lock = NSLock()
