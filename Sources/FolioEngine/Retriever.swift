@@ -104,7 +104,7 @@ public struct Retrieval: Sendable {
 /// Finds the chunks that answer a query: dense (MiniLM cosine) and lexical (FTS5 BM25) candidates, fused by
 /// normalized scores, then re-scored by the best sentence window and by the document the question names, with
 /// near-duplicates dropped.
-/// `@unchecked Sendable`: `lock` guards `index`; `settings` and `indexPolicy` are unguarded, written only by the
+/// `@unchecked Sendable`: `lock` guards `index` and `passages`; `settings` and `indexPolicy` are unguarded, written only by the
 /// owning `Folio` between queries (one caller at a time), so no write may overlap a query.
 public final class Retriever: @unchecked Sendable {
     let store: FolioStore
@@ -112,6 +112,11 @@ public final class Retriever: @unchecked Sendable {
     public var settings: RetrievalSettings
     private var index: (any VectorIndex)?
     private let lock = NSLock()
+    /// Candidate chunks split into sentences and stems, by row id: the same chunks come back query after query
+    /// (a server answers many), and splitting them was a sixth of a query's time. Bounded; guarded by `lock`. A
+    /// retriever lives as long as the store's documents do not change (`Folio` makes a new one when they do).
+    private var passages: [Int64: LexicalScorer.Passage] = [:]
+    static let passageCacheSize = 4096
     /// How the vector index is chosen, built and kept (flat or HNSW; see `IndexProvider`).
     public var indexPolicy = IndexPolicy()
 
@@ -129,6 +134,17 @@ public final class Retriever: @unchecked Sendable {
             index = made
             return made
         }
+    }
+
+    /// `record`'s text as sentences and stems, from the cache when it was split before.
+    func passage(_ record: ChunkRecord) -> LexicalScorer.Passage {
+        if let cached = lock.withLock({ passages[record.rowID] }) { return cached }
+        let passage = LexicalScorer.Passage(record.text)
+        lock.withLock {
+            if passages.count >= Self.passageCacheSize { passages.removeAll(keepingCapacity: true) }
+            passages[record.rowID] = passage
+        }
+        return passage
     }
 
     /// The `k` chunks most similar to `query`, best first.
@@ -251,7 +267,7 @@ public final class Retriever: @unchecked Sendable {
                       words: Set<String>, context: Set<String>)] = []
         for record in records {
             let base = (first[record.rowID] ?? 0) / normalizer
-            let passage = LexicalScorer.Passage(record.text)
+            let passage = self.passage(record)
             let name = nameMatches[record.documentID] ?? 0
             let nameSet = contextWords(record)
             // Those words are over every sentence of the chunk, so a sentence that repeats them (a title page's
