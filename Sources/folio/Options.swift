@@ -4,11 +4,11 @@ import Foundation
 
 /// Options every command that touches the store shares.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Store folder (default: $FOLIO_STORE, else $XDG_DATA_HOME/folio).",
+    @Option(name: .long, help: ArgumentHelp("Store folder (default: $FOLIO_STORE, else $XDG_DATA_HOME/folio, else ~/.local/share/folio).",
                                             valueName: "dir"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp("Model folder (default: $FOLIO_MODEL, else Models/all-MiniLM-L6-v2 of the checkout).",
+    @Option(name: .long, help: ArgumentHelp("Model folder (default: $FOLIO_MODEL, else PREFIX/share/folio of an installed folio, else Models/all-MiniLM-L6-v2 of the checkout).",
                                             valueName: "dir"))
     var model: String?
 
