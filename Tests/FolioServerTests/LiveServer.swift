@@ -30,6 +30,7 @@ final class LiveServer: @unchecked Sendable {  // used from one test at a time; 
             self.lock.withLock { self.logText += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
+        ServerRegistry.shared.add(process.processIdentifier)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("Folio is serving") }),
@@ -254,4 +255,21 @@ final class RawConnection {
 struct FolioTestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Every server a test started, stopped when the test process exits (a shared fixture is never deinitialized).
+final class ServerRegistry: @unchecked Sendable {  // `lock` guards `pids`
+    static let shared = ServerRegistry()
+    private let lock = NSLock()
+    private var pids: [Int32] = []
+
+    private init() {
+        atexit { ServerRegistry.shared.terminateAll() }
+    }
+
+    func add(_ pid: Int32) { lock.withLock { pids.append(pid) } }
+
+    func terminateAll() {
+        for pid in lock.withLock({ pids }) { kill(pid, SIGKILL) }
+    }
 }

@@ -19,6 +19,10 @@ others = [os.path.join(corpus, f) for f in sorted(os.listdir(corpus)) if f.endsw
 if not os.path.exists(os.path.join(store, "folio.sqlite")):
     subprocess.run([args.folio, "ingest", "--store", store] + others, check=True, stdout=subprocess.DEVNULL)
 
+# The book is uploaded by the ingest part: a previous run left it in the store.
+subprocess.run([args.folio, "remove", "--store", store, "little-book-of-deep-learning.pdf"],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
 questions = []
 dev = os.path.join(os.path.dirname(root), "shared", "eval", "dev.jsonl")
 if os.path.exists(dev):
