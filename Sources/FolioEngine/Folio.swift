@@ -137,11 +137,27 @@ public final class Folio: @unchecked Sendable {
                 throw FolioEngineError.unknownDocument(name: name, known: try store.documents().map(\.fileName))
             }
             for document in matches {
-                try store.remove(documentID: document.id)
+                try removeDocument(document)
                 removed.append(document)
             }
         }
         loadedRetriever = nil
         return removed
+    }
+
+    /// The folder of the store where `folio serve` keeps uploaded PDFs (a folder per upload).
+    public var uploadsDirectory: URL { store.url.deletingLastPathComponent().appendingPathComponent("uploads", isDirectory: true) }
+
+    /// Removes one stored document (its chunks and vectors in the same transaction) and, when it was uploaded to
+    /// `folio serve`, its uploaded file, so a server restart does not ingest it again. A PDF read from the user's
+    /// own folders is never touched.
+    public func removeDocument(_ document: DocumentRecord) throws {
+        try store.remove(documentID: document.id)
+        let uploads = uploadsDirectory.standardizedFileURL.path + "/"
+        let file = URL(fileURLWithPath: document.path).standardizedFileURL
+        if file.path.hasPrefix(uploads) {
+            try? FileManager.default.removeItem(at: file.deletingLastPathComponent())
+        }
+        loadedRetriever = nil
     }
 }

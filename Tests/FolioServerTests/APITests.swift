@@ -185,6 +185,11 @@ struct APITests {
         #expect(try f.server.json("POST", "/api/v1/ask", ["k": 3]).status == 400)
         #expect(try f.server.json("POST", "/api/v1/ask", ["question": "x", "k": 0]).status == 400)
         #expect(try f.server.json("POST", "/api/v1/ask", ["question": "x", "k": true]).status == 400)
+        #expect(try f.server.json("POST", "/api/v1/ask", ["question": "x", "k": 2.5]).status == 400)
+        // 1 is a number, not true (both are NSNumbers to JSONSerialization).
+        #expect(try f.server.json("POST", "/api/v1/ask", ["question": "What is the reactor's coolant?", "k": 1]).status == 200)
+        #expect(try f.server.json("POST", "/api/v1/ask", ["question": "What is the reactor's coolant?",
+                                                           "documents": [f.reactorID, f.orchardID]]).status == 200)  // ids 1 and 2
         #expect(try f.server.json("POST", "/api/v1/ask", ["question": String(repeating: "why ", count: 600)]).status == 413)
         #expect(try f.server.json("POST", "/api/v1/ask", ["question": "x", "documents": [987654]]).status == 404)
         #expect(try f.server.json("POST", "/api/v1/ask", ["question": "x", "documents": "all"]).status == 400)
@@ -412,6 +417,23 @@ struct APITests {
         let id = try #require(documents.first { $0["file"] as? String == "cli-added.pdf" }?["id"] as? Int)
         #expect(try f.server.request("DELETE", "/api/v1/documents/\(id)").status == 204)
         #expect(FileManager.default.fileExists(atPath: pdf.path))
+    }
+
+    @Test("folio remove of an uploaded document removes its upload too, so a restart does not ingest it again")
+    func cliRemoveOfUpload() throws {
+        let f = try Fixture.get()
+        let pdf = f.folder.appendingPathComponent("removed-by-cli.pdf")
+        try TestPDF.write(pages: [["The Tamsin ferry crosses the sound eleven times a day."]], to: pdf)
+        let reply = try f.server.upload([("removed-by-cli.pdf", try Data(contentsOf: pdf))])
+        let id = try #require(((try reply.object()["files"] as? [[String: Any]])?.first?["job"] as? [String: Any])?["id"] as? String)
+        #expect(try f.server.waitForJob(id)["state"] as? String == "done")
+        let uploads = f.server.store.appendingPathComponent("uploads")
+        let held = { try FileManager.default.subpathsOfDirectory(atPath: uploads.path).filter { $0.hasSuffix("removed-by-cli.pdf") } }
+        #expect(try held().count == 1)
+        let removed = try f.cli(["remove", "removed-by-cli.pdf"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(try held().isEmpty)
+        #expect(!(try f.server.request("GET", "/api/v1/documents").array().contains { $0["file"] as? String == "removed-by-cli.pdf" }))
     }
 
     @Test("the OpenAPI document describes every route the server answers")

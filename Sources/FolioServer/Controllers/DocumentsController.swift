@@ -78,13 +78,8 @@ struct DocumentsController: Sendable {
     /// Removes the document (chunks and vectors in the same transaction), its uploaded file and its rendered pages.
     func delete(_ id: Int64) async throws -> Response {
         let document = try await state.document(id)
-        try await state.catalog.run { try $0.store.remove(documentID: id) }
-        let uploads = state.configuration.uploadsDirectory.standardizedFileURL.path + "/"
-        let stored = URL(fileURLWithPath: document.path).standardizedFileURL
         // Only a file Folio received is deleted; a PDF `folio ingest` read from the user's folders is theirs.
-        if stored.path.hasPrefix(uploads) {
-            try? FileManager.default.removeItem(at: stored.deletingLastPathComponent())
-        }
+        try await state.catalog.run { try $0.removeDocument(document) }
         RenderedPages(directory: state.configuration.pageCacheDirectory).removeDocument(sha256: document.sha256)
         return Response(status: .noContent)
     }

@@ -63,7 +63,7 @@ struct QueryController: Sendable {
         try checkLength(question, what: "the question")
         var k = 5
         if let value = object["k"] {
-            guard let number = value as? Int, !(value is Bool) else { throw APIError.badRequest("POST /api/v1/ask: k must be a whole number") }
+            guard let number = Self.wholeNumber(value) else { throw APIError.badRequest("POST /api/v1/ask: k must be a whole number") }
             k = try self.number(String(number), name: "k", default: 5)
         }
         var ids: [Int64]? = nil
@@ -72,7 +72,7 @@ struct QueryController: Sendable {
                 throw APIError.badRequest("POST /api/v1/ask: documents must be a list of document ids, e.g. [1, 2]")
             }
             let numbers = try list.map { item -> Int64 in
-                guard let number = item as? Int, !(item is Bool) else {
+                guard let number = Self.wholeNumber(item) else {
                     throw APIError.badRequest("POST /api/v1/ask: documents must be a list of document ids, e.g. [1, 2]")
                 }
                 return Int64(number)
@@ -187,6 +187,15 @@ struct QueryController: Sendable {
     }
 
     // MARK: helpers
+
+    /// A JSON number that is a whole number, not a boolean. (JSONSerialization gives both as NSNumber on Linux, where
+    /// `1 is Bool` holds; a boolean's Objective-C type is `c`.)
+    static func wholeNumber(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        let double = number.doubleValue
+        guard double == double.rounded(), abs(double) < 1e15 else { return nil }
+        return number.intValue
+    }
 
     static func json(_ data: Data) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
