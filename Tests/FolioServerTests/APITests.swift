@@ -131,6 +131,9 @@ struct APITests {
         #expect(cli.status == 0, "\(cli.stderr)")
         // The server adds where each citation lies on its pages; the rest is the CLI's object.
         var withoutBoxes = api
+        let timings = api["timings_ms"] as? [String: Double] ?? [:]
+        #expect(Set(timings.keys) == ["retrieve", "answer", "locate"])
+        withoutBoxes["timings_ms"] = nil
         withoutBoxes["citations"] = (api["citations"] as? [[String: Any]] ?? []).map { citation in
             citation.filter { $0.key != "boxes" && $0.key != "placed" }
         }

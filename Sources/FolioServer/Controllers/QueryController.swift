@@ -106,8 +106,8 @@ struct QueryController: Sendable {
                 let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
                 return try encodeJSON(Self.decorate(object, ask: ask))
             }
-            let answer = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs)
-            return try encodeJSON(Self.decorate(Self.placed(answer, in: answer.json, folio: folio), ask: ask))
+            let (answer, timings) = try Self.timedAnswer(ask, folio: folio)
+            return try encodeJSON(Self.decorate(Self.placed(answer, in: answer.json, folio: folio, timings: timings), ask: ask))
         } }
         return Self.json(data)
     }
@@ -135,9 +135,10 @@ struct QueryController: Sendable {
                             let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
                             sink.yield(JSONResponse.event("answer", Self.decorate(object, ask: ask)))
                         } else {
-                            let answer = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs)
+                            let (answer, timings) = try Self.timedAnswer(ask, folio: folio)
                             sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
-                            sink.yield(JSONResponse.event("answer", Self.decorate(Self.placed(answer, in: answer.json, folio: folio), ask: ask)))
+                            let object = Self.placed(answer, in: answer.json, folio: folio, timings: timings)
+                            sink.yield(JSONResponse.event("answer", Self.decorate(object, ask: ask)))
                         }
                         return true
                     } }
@@ -163,7 +164,9 @@ struct QueryController: Sendable {
 
     /// The answer object with each citation's `boxes` (where its sentences lie on the pages) and `placed`
     /// (false when Folio cannot find them there, or the PDF is gone: then no box is drawn rather than a wrong one).
-    static func placed(_ answer: Answer, in object: [String: Any], folio: Folio) -> [String: Any] {
+    static func placed(_ answer: Answer, in object: [String: Any], folio: Folio,
+                       timings: [String: Double] = [:]) -> [String: Any] {
+        let started = ContinuousClock.now
         guard var citations = object["citations"] as? [[String: Any]], citations.count == answer.citations.count else {
             return object
         }
@@ -176,7 +179,27 @@ struct QueryController: Sendable {
         }
         var object = object
         object["citations"] = citations
+        if !timings.isEmpty {
+            var all = timings
+            all["locate"] = milliseconds(since: started)
+            object["timings_ms"] = all
+        }
         return object
+    }
+
+    /// The extractive answer, with the milliseconds of its stages (what the web app's inspector shows).
+    static func timedAnswer(_ ask: AskRequest, folio: Folio) throws -> (Answer, [String: Double]) {
+        let started = ContinuousClock.now
+        let retrieval = try folio.retrieve(ask.question, k: ask.k, documentIDs: ask.documentIDs)
+        let retrieved = ContinuousClock.now
+        let answer = folio.answerer.answer(ask.question, retrieval: retrieval)
+        return (answer, ["retrieve": milliseconds(since: started, until: retrieved), "answer": milliseconds(since: retrieved)])
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant, until end: ContinuousClock.Instant = .now) -> Double {
+        let elapsed = end - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return (ms * 10).rounded() / 10
     }
 
     /// The answer object with what the request added: the conversation id.
