@@ -15,11 +15,13 @@ extension SentenceEncoder {
     ///   - batchSize: the most sequences run through the model together.
     ///   - texts: an item's texts (none for an item that has nothing to embed).
     ///   - started: called on the calling thread when an item's batches are queued.
+    ///   - progress: called on the calling thread while it waits for an item, with (texts embedded, texts in all).
     ///   - handle: called on the calling thread with each item and one unit vector per text, in the order of
     ///     `items`.
     public func embedSeries<Items: Sequence>(_ items: Items, batchSize: Int = 32,
                                              texts: (Items.Element) -> [String],
                                              started: (Items.Element) -> Void = { _ in },
+                                             progress: (Items.Element, Int, Int) -> Void = { _, _, _ in },
                                              handle: (Items.Element, [[Float]]) -> Void) {
         precondition(batchSize > 0, "batchSize must be positive")
         let workers = threadCount
@@ -60,7 +62,7 @@ extension SentenceEncoder {
         fill()
         while !inFlight.isEmpty {
             let (element, item) = inFlight.removeFirst()
-            queue.wait(for: item)
+            queue.wait(for: item) { done in progress(element, done, item.count) }
             fill()  // queue the next item before handling this one, so the workers stay busy meanwhile
             handle(element, Self.rows(of: item.output, count: item.count, width: dimension))
         }
@@ -77,6 +79,7 @@ private final class SeriesItem: @unchecked Sendable {
     let count: Int
     let output: FloatBuffer
     var remaining = 0  // guarded by the queue's condition
+    var rowsDone = 0  // guarded by the queue's condition
 
     init(count: Int, dimension: Int) {
         self.count = count
@@ -123,14 +126,23 @@ private final class SeriesQueue: @unchecked Sendable {
     func finish(_ job: SeriesJob) {
         condition.lock()
         job.item.remaining -= 1
+        job.item.rowsDone += job.rows.count
         condition.broadcast()
         condition.unlock()
     }
 
-    func wait(for item: SeriesItem) {
-        condition.lock()
-        while item.remaining > 0 { condition.wait() }
-        condition.unlock()
+    /// Waits until every batch of `item` ran, reporting the rows done each time that changes (outside the lock).
+    func wait(for item: SeriesItem, progress: (Int) -> Void = { _ in }) {
+        var reported = -1
+        while true {
+            condition.lock()
+            while item.remaining > 0 && item.rowsDone == reported { condition.wait() }
+            let done = item.rowsDone, finished = item.remaining == 0
+            condition.unlock()
+            if finished { return }
+            reported = done
+            progress(done)
+        }
     }
 
     func close() {

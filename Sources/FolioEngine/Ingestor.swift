@@ -38,6 +38,9 @@ public struct IngestProgress: Sendable {
     public var phase: String
     public var pagesDone = 0
     public var pagesTotal = 0
+    /// With `embedding`: chunks embedded of the document's chunks.
+    public var chunksDone = 0
+    public var chunksTotal = 0
 }
 
 /// The summary of an ingest run.
@@ -195,6 +198,10 @@ public struct Ingestor {
             let file = files[pending[position].index]
             progress?(IngestProgress(completed: done, total: files.count, currentFile: file.lastPathComponent,
                                      phase: "embedding"))
+        }, progress: { item, embedded, total in
+            let file = files[pending[item.0].index]
+            progress?(IngestProgress(completed: done, total: files.count, currentFile: file.lastPathComponent,
+                                     phase: "embedding", chunksDone: embedded, chunksTotal: total))
         }, handle: { item, vectors in
             let (position, result) = item
             let (index, sha, previous) = pending[position]

@@ -20,6 +20,9 @@ struct IngestJob: Sendable {
     var pagesDone = 0
     var pagesTotal: Int?
     var chunks = 0
+    /// While embedding: chunks embedded of the document's chunks.
+    var chunksDone = 0
+    var chunksTotal: Int?
     var document: DocumentRecord?
     var error: String?
     let createdAt = Date()
@@ -29,7 +32,8 @@ struct IngestJob: Sendable {
     var json: [String: Any] {
         var object: [String: Any] = [
             "id": id, "file": file, "state": state.rawValue, "pages_done": pagesDone,
-            "pages_total": pagesTotal ?? NSNull(), "chunks": chunks,
+            "pages_total": pagesTotal ?? NSNull(), "chunks": chunks, "chunks_done": chunksDone,
+            "chunks_total": chunksTotal ?? NSNull(),
             "document": document.map(DocumentJSON.make) ?? NSNull(), "error": error ?? NSNull(),
             "created_at": DocumentJSON.timestamp(createdAt),
         ]
@@ -251,7 +255,12 @@ final class IngestQueue: Service, @unchecked Sendable {
                             $0.pagesDone = progress.pagesDone
                             $0.pagesTotal = progress.pagesTotal
                         }
-                    case "embedding": self.update(id) { $0.state = .embedding }
+                    case "embedding":
+                        self.update(id) {
+                            $0.state = .embedding
+                            $0.chunksDone = progress.chunksDone
+                            $0.chunksTotal = progress.chunksTotal
+                        }
                     default: break
                     }
                 }

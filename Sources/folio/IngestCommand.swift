@@ -67,7 +67,9 @@ struct IngestCommand: ParsableCommand {
             if let jobs { options.jobs = jobs }
             let report = try folio.ingest(paths: paths, options: options) { progress in
                 guard progress.phase != "done" else { return Console.clearProgress() }
-                if progress.phase == "extracting" {
+                if progress.phase == "embedding" && progress.chunksTotal > 0 {
+                    Console.progress("[\(progress.completed + 1)/\(progress.total)] \(progress.currentFile): embedding \(progress.chunksDone) of \(progress.chunksTotal) chunks")
+                } else if progress.phase == "extracting" {
                     Console.progress("\(progress.currentFile): extracting page \(progress.pagesDone) of \(progress.pagesTotal)")
                 } else {
                     Console.progress("[\(progress.completed + 1)/\(progress.total)] \(progress.currentFile): \(progress.phase)")

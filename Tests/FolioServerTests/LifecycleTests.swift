@@ -30,6 +30,18 @@ struct LifecycleTests {
         }
         #expect(progress["pages_total"] as? Int == 60, "\(progress)")
         #expect((1...60).contains(progress["pages_done"] as? Int ?? 0), "\(progress)")
+        // Then its chunks as they are embedded ("embedding n of N chunks").
+        var embedding: [String: Any] = [:]
+        while Date() < deadline {
+            embedding = try server.request("GET", "/api/v1/jobs/\(jobs[0])").object()
+            if embedding["state"] as? String == "embedding", (embedding["chunks_done"] as? Int ?? 0) > 0 { break }
+            if embedding["state"] as? String == "done" { break }
+            usleep(20_000)
+        }
+        if embedding["state"] as? String == "embedding" {
+            let total = embedding["chunks_total"] as? Int ?? 0
+            #expect(total > 0 && (embedding["chunks_done"] as? Int ?? 0) <= total, "\(embedding)")
+        }
         let status = server.stop(signal: SIGTERM, timeout: 240)
         #expect(status == 0, "exit status \(String(describing: status)); log: \(server.log)")
         #expect(server.log.contains("POST /api/v1/documents 202"))
