@@ -153,6 +153,7 @@ public struct Ingestor {
         let (files, errors) = Self.collectFiles(paths)
         var report = IngestReport()
         report.pathErrors = errors
+        fillIntroducedNames()
         var outcomes = [IngestOutcome?](repeating: nil, count: files.count)
         var pending: [(index: Int, sha256: String, previous: Int64?)] = []
         var scheduled: [String: String] = [:]  // sha256 -> path, within this run
@@ -264,6 +265,28 @@ public struct Ingestor {
         }
     }
 
+    /// A document's opening as retrieval reads it: its first chunks, in order.
+    static func opening(of chunks: [NewChunk]) -> String {
+        chunks.filter { $0.ordinal < Retriever.openingChunks }.sorted { $0.ordinal < $1.ordinal }
+            .map(\.text).joined(separator: " ")
+    }
+
+    /// Stores the introduced names of documents stored before ingest kept them, so their questions stop reading
+    /// openings. Best effort: a failure here leaves retrieval reading them, as before.
+    func fillIntroducedNames() {
+        do {
+            let known = try store.introducedNames()
+            let missing = try store.documents().map(\.id).filter { known[$0] == nil }
+            guard !missing.isEmpty else { return }
+            let openings = try store.openingTexts(chunksPerDocument: Retriever.openingChunks, documentIDs: missing)
+            try store.setIntroducedNames(Dictionary(uniqueKeysWithValues: missing.map { id in
+                (id, Retriever.introducedNames(in: openings[id] ?? ""))
+            }))
+        } catch {
+            return
+        }
+    }
+
     /// Stores one extracted document and its chunks' vectors in one transaction (replacing `previous` in it).
     func store(_ result: ExtractionResult, vectors: [[Float]], file: URL, sha256: String, previous: Int64?,
                warnings: inout [String]) -> IngestOutcome {
@@ -285,7 +308,8 @@ public struct Ingestor {
                 let record = try store.insert(NewDocument(
                     path: path, fileName: file.lastPathComponent, sha256: sha256, title: prepared.title,
                     author: prepared.author, pages: prepared.pages.map { ($0.number, $0.text) }, chunks: chunks,
-                    pipeline: chunking.pipeline),
+                    pipeline: chunking.pipeline,
+                    introducedNames: Retriever.introducedNames(in: Self.opening(of: chunks))),
                     replacing: previous)
                 return .ingested(record, replaced: previous != nil)
             } catch {

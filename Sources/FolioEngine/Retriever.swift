@@ -176,10 +176,11 @@ public final class Retriever: @unchecked Sendable {
             queryVector = vector
         }
         var nameWords: [Int64: [[String]]] = [:]
-        let openings = try store.openingTexts(chunksPerDocument: 3)
+        let introduced = try introducedNames(of: documents)
+        let capitalized = Set(lexicalQuery.terms.filter { $0.surface.first?.isUppercase == true }.map(\.joined))
         for document in documents {
             nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
-                + Self.introducedNames(in: openings[document.id] ?? "", capitalizedIn: lexicalQuery)
+                + (introduced[document.id] ?? []).filter { capitalized.contains(TextMatch.words($0).joined()) }
                     .map { TextMatch.words($0).map(TextMatch.stem) }
         }
         var lexical: [Int64: Float] = [:]
@@ -336,12 +337,34 @@ public final class Retriever: @unchecked Sendable {
     /// "the Transformer" does, "GPT-1's transformer decoder" does not.
     static func introducedNames(in opening: String, capitalizedIn query: LexicalQuery) -> [String] {
         let capitalized = Set(query.terms.filter { $0.surface.first?.isUppercase == true }.map(\.joined))
+        return introducedNames(in: opening).filter { capitalized.contains(TextMatch.words($0).joined()) }
+    }
+
+    /// Every name the opening introduces, whatever the question: what ingest stores per document.
+    public static func introducedNames(in opening: String) -> [String] {
         let range = NSRange(opening.startIndex..., in: opening)
+        var seen = Set<String>()
         return introductionPatterns.flatMap { regex in
             regex.matches(in: opening, range: range).compactMap { match in
                 Range(match.range(at: 1), in: opening).map { String(opening[$0]) }
             }
-        }.filter { capitalized.contains(TextMatch.words($0).joined()) }
+        }.filter { seen.insert($0).inserted }
+    }
+
+    /// How many chunks make a document's opening (title page and abstract).
+    public static let openingChunks = 3
+
+    /// The names each document introduces: stored at ingest; a document stored before they were kept has its
+    /// opening read here (only those documents), until the next `folio ingest` stores them.
+    func introducedNames(of documents: [DocumentRecord]) throws -> [Int64: [String]] {
+        var names = try store.introducedNames()
+        let missing = documents.map(\.id).filter { names[$0] == nil }
+        if !missing.isEmpty {
+            for (id, opening) in try store.openingTexts(chunksPerDocument: Self.openingChunks, documentIDs: missing) {
+                names[id] = Self.introducedNames(in: opening)
+            }
+        }
+        return names
     }
 
     /// `called BERT`, `we introduce Adam`, `we present Sentence-BERT`, `a new architecture, the Transformer,`,

@@ -20,11 +20,18 @@ extension FolioStore {
     }
 
     /// The text of each document's first `count` chunks (its title page and abstract), in order.
-    public func openingTexts(chunksPerDocument count: Int) throws -> [Int64: String] {
-        try read { db in
+    /// - Parameter documentIDs: when given, only these documents' openings.
+    public func openingTexts(chunksPerDocument count: Int, documentIDs: [Int64]? = nil) throws -> [Int64: String] {
+        if let documentIDs, documentIDs.isEmpty { return [:] }
+        return try read { db in
             var texts: [Int64: [String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT document_id, text FROM chunks WHERE ordinal < ? ORDER BY document_id, ordinal",
-                                        arguments: [count]) {
+            var sql = "SELECT document_id, text FROM chunks WHERE ordinal < ?"
+            var arguments: StatementArguments = [count]
+            if let documentIDs {
+                sql += " AND document_id IN (\(databaseQuestionMarks(count: documentIDs.count)))"
+                arguments += StatementArguments(documentIDs)
+            }
+            for row in try Row.fetchAll(db, sql: sql + " ORDER BY document_id, ordinal", arguments: arguments) {
                 texts[row["document_id"], default: []].append(row["text"])
             }
             return texts.mapValues { $0.joined(separator: " ") }

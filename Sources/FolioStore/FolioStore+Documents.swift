@@ -47,11 +47,12 @@ extension FolioStore {
             }
             let now = Date()
             try db.execute(sql: """
-                INSERT INTO documents (path, file_name, sha256, title, author, pages, chunk_count, ingested_at, pipeline)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO documents (path, file_name, sha256, title, author, pages, chunk_count, ingested_at, pipeline,
+                                       introduced_names)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [document.path, document.fileName, document.sha256, document.title, document.author,
                                  document.pages.count, document.chunks.count, now.timeIntervalSince1970,
-                                 document.pipeline])
+                                 document.pipeline, document.introducedNames.map(Self.jsonArray)])
             let id = db.lastInsertedRowID
             let pageStatement = try db.makeStatement(sql: "INSERT INTO pages (document_id, number, text) VALUES (?, ?, ?)")
             for page in document.pages {
@@ -84,6 +85,34 @@ extension FolioStore {
             try db.execute(sql: "UPDATE documents SET path = ?, file_name = ? WHERE id = ?",
                            arguments: [path, fileName, documentID])
         }
+    }
+
+    /// The names each document introduces, as stored at ingest; a document stored before they were kept has no
+    /// entry (see ``setIntroducedNames(_:)``).
+    public func introducedNames() throws -> [Int64: [String]] {
+        try read { db in
+            var out: [Int64: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, introduced_names FROM documents WHERE introduced_names IS NOT NULL") {
+                let text: String = row[1]
+                out[row[0]] = (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+            }
+            return out
+        }
+    }
+
+    /// Stores the introduced names of documents stored before they were kept (one transaction).
+    public func setIntroducedNames(_ names: [Int64: [String]]) throws {
+        guard !names.isEmpty else { return }
+        try write { db in
+            for (id, list) in names {
+                try db.execute(sql: "UPDATE documents SET introduced_names = ? WHERE id = ?",
+                               arguments: [Self.jsonArray(list), id])
+            }
+        }
+    }
+
+    static func jsonArray(_ list: [String]) -> String {
+        (try? JSONEncoder().encode(list)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 
     /// Deletes a document with its pages and chunks (one transaction).

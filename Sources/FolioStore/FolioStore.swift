@@ -97,6 +97,24 @@ public final class FolioStore: @unchecked Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE documents ADD COLUMN pipeline TEXT NOT NULL DEFAULT ''")
         }
+        // Per-document facts a question needs, kept at ingest so a question's cost does not grow with the library:
+        // the names each document introduces (JSON array; NULL for documents stored before, found on demand and
+        // filled in by the next ingest), and a generation that every document insert or delete advances (with a
+        // random store id, so a store made again from scratch never repeats a stamp), so a saved vector index
+        // that matches the current stamp is used without re-reading every chunk's key.
+        migrator.registerMigration("document-facts") { db in
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN introduced_names TEXT;
+                INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '1');
+                INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+                CREATE TRIGGER documents_generation_ai AFTER INSERT ON documents BEGIN
+                    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+                END;
+                CREATE TRIGGER documents_generation_ad AFTER DELETE ON documents BEGIN
+                    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+                END;
+                """)
+        }
         do {
             try migrator.migrate(pool)
         } catch {

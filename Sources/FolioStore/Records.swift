@@ -66,9 +66,14 @@ public struct NewDocument: Sendable {
     public var chunks: [NewChunk]
     /// How the pages and chunks were made (see `DocumentRecord.pipeline`).
     public var pipeline: String
+    /// The names the document introduces ("called BERT"), found once at ingest so a question does not re-read
+    /// every document's opening; nil when not computed (the store then finds them on demand).
+    public var introducedNames: [String]?
 
     public init(path: String, fileName: String, sha256: String, title: String, author: String?,
-                pages: [(number: Int, text: String)], chunks: [NewChunk], pipeline: String = "") {
+                pages: [(number: Int, text: String)], chunks: [NewChunk], pipeline: String = "",
+                introducedNames: [String]? = nil) {
+        self.introducedNames = introducedNames
         self.path = path
         self.fileName = fileName
         self.sha256 = sha256

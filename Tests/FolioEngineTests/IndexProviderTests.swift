@@ -64,10 +64,11 @@ struct IndexProviderTests {
         #expect(try IndexProvider(store: store, dimension: 16, policy: highPolicy).makeIndex() is FlatIndex)
         #expect(!FileManager.default.fileExists(atPath: provider.indexURL.path))
 
-        // Built and saved.
+        // Built and saved, with the store's generation stamp it matches.
         let built = try #require(try provider.makeIndex() as? HNSWIndex)
         #expect(built.count == 800)
         #expect(FileManager.default.fileExists(atPath: provider.indexURL.path))
+        #expect(try String(contentsOf: provider.generationURL, encoding: .utf8) == store.generation().generation)
         #expect(notes.all.isEmpty)
         let flat = try #require(try IndexProvider(store: store, dimension: 16, policy: exactPolicy).makeIndex() as? FlatIndex)
         let query = unitVectors(count: 1, dimension: 16, seed: 99)[0]
@@ -112,8 +113,20 @@ struct IndexProviderTests {
         #expect(try provider.makeIndex().count == 600)
         #expect(notes.all.count == 1 && notes.all[0].contains("truncated"))
         notes.clear()
+        // While the store's stamp is the one saved, the index is used without reading the keys: a missing keys
+        // file is noticed (and the index rebuilt) once the store changes.
         try FileManager.default.removeItem(at: provider.keysURL)
         #expect(try provider.makeIndex().count == 600)
+        #expect(notes.all.isEmpty)
+        try store.insert(document("e.pdf", chunks: 10, seed: 5))
+        #expect(try provider.makeIndex().count == 610)
         #expect(notes.all.count == 1 && notes.all[0].contains(provider.keysURL.path))
+        #expect(FileManager.default.fileExists(atPath: provider.keysURL.path))
+        // A stamp that does not match (another store's, or a stale one) falls back to comparing the keys.
+        notes.clear()
+        try Data("someone-else:7".utf8).write(to: provider.generationURL)
+        #expect(try provider.makeIndex().count == 610)
+        #expect(notes.all.isEmpty)
+        #expect(try String(contentsOf: provider.generationURL, encoding: .utf8) == store.generation().generation)
     }
 }

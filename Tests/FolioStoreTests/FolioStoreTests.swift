@@ -86,6 +86,63 @@ struct FolioStoreTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    @Test("the document-facts migration: names kept per document, a generation stamp every insert and delete advances")
+    func documentFacts() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-facts-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A store as the release before this migration left it: schema v1 + v2, one document, no stamp.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: directory.appendingPathComponent("folio.sqlite").path)
+        try old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1'), ('v2');
+                CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE, title TEXT NOT NULL, author TEXT, pages INTEGER NOT NULL,
+                    chunk_count INTEGER NOT NULL, ingested_at REAL NOT NULL, pipeline TEXT NOT NULL DEFAULT '');
+                CREATE TABLE pages (document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (document_id, number)) WITHOUT ROWID;
+                CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL,
+                    page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT, text TEXT NOT NULL,
+                    token_count INTEGER NOT NULL, embedding BLOB NOT NULL);
+                CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
+                    tokenize="porter unicode61 remove_diacritics 2");
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO documents VALUES (1, '/papers/old.pdf', 'old.pdf', 'dddd4444', 'Old', NULL, 1, 2, 0, 'p');
+                """)
+        }
+        try old.close()
+        let store = try FolioStore(directory: directory)
+        #expect(try store.documents().map(\.fileName) == ["old.pdf"])
+        #expect(try store.introducedNames().isEmpty)  // not known yet: found on demand, filled by the next ingest
+        let first = try store.generation()
+        #expect(first.chunks == 2)
+        let stamp = try #require(first.generation)
+
+        var next = makeDocument(name: "new.pdf", sha: "eeee5555", texts: ["fresh text"])
+        next.introducedNames = ["Fresh"]
+        let inserted = try store.insert(next)
+        let afterInsert = try store.generation()
+        #expect(afterInsert.chunks == 3)
+        #expect(afterInsert.generation != nil && afterInsert.generation != stamp)
+        #expect(try store.chunkKeys().generation == afterInsert.generation)
+        #expect(try store.introducedNames() == [inserted.id: ["Fresh"]])
+        try store.setIntroducedNames([1: []])
+        #expect(try store.introducedNames() == [inserted.id: ["Fresh"], 1: []])
+
+        try store.remove(documentID: inserted.id)
+        let afterRemove = try store.generation()
+        #expect(afterRemove.chunks == 2)
+        #expect(afterRemove.generation != afterInsert.generation && afterRemove.generation != stamp)
+        // Opening again keeps the stamp; a store made from scratch never shares one.
+        #expect(try FolioStore(directory: directory).generation().generation == afterRemove.generation)
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("folio-facts-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: other) }
+        #expect(try FolioStore(directory: other).generation().generation != afterRemove.generation)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
     @Test("a read-only open of a missing store says how to create one")
     func missingStore() {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-none-\(UUID())")
