@@ -97,6 +97,15 @@ public final class FolioStore: @unchecked Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE documents ADD COLUMN pipeline TEXT NOT NULL DEFAULT ''")
         }
+        // Where each page's text came from: its text layer, or OCR with the mean word confidence and the words'
+        // boxes (a scanned page has no text layer to locate a passage on).
+        migrator.registerMigration("ocr-page-sources") { db in
+            try db.execute(sql: """
+                ALTER TABLE pages ADD COLUMN source TEXT NOT NULL DEFAULT 'text';
+                ALTER TABLE pages ADD COLUMN confidence REAL;
+                ALTER TABLE pages ADD COLUMN word_boxes BLOB;
+                """)
+        }
         do {
             try migrator.migrate(pool)
         } catch {
