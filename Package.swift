@@ -80,7 +80,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "folio-bench", dependencies: [
-            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioStore", "FolioText",
+            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioOCR", "FolioPDF", "FolioStore", "FolioText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

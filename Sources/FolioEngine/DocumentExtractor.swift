@@ -120,7 +120,8 @@ public enum ExtractionWorker {
         // "extracting page n of N"); at most one line per 1% of the pages.
         var reported = 0
         let progress: ((Int, Int) -> Void)? = progressLines ? { done, total in
-            guard done == total || done * 100 / max(total, 1) > reported * 100 / max(total, 1) else { return }
+            // OCR reports again from its first page after the text pass reported the last: any other percent counts.
+            guard done == total || done * 100 / max(total, 1) != reported * 100 / max(total, 1) else { return }
             reported = done
             var line = encode(WorkerReply(progress: [done, total]))
             line.append(0x0A)

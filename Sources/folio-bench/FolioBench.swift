@@ -7,6 +7,6 @@ struct FolioBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio-bench",
         abstract: "Benchmarks for Folio's pipeline stages.",
-        subcommands: [ExtractBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self]
+        subcommands: [ExtractBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, OCRBenchmark.self, OCRWorkerCommand.self]
     )
 }
