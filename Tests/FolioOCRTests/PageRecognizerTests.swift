@@ -85,3 +85,23 @@ struct PageRecognizerTests {
         #expect(throws: FolioOCRError.invalidLanguage("eng;rm")) { try PageRecognizer(language: "eng;rm") }
     }
 }
+
+@Suite("PageRecognizer without orientation data")
+struct PageRecognizerFallbackTests {
+    @Test("without osd.traineddata, the most confident of the four orientations is read")
+    func fourOrientations() throws {
+        let installed = try TesseractData.locate()
+        let bare = FileManager.default.temporaryDirectory.appendingPathComponent("tessdata-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: bare, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: bare) }
+        try FileManager.default.createSymbolicLink(at: bare.appendingPathComponent("eng.traineddata"),
+                                                   withDestinationURL: URL(fileURLWithPath: installed.directory).appendingPathComponent("eng.traineddata"))
+        let data = TesseractData(directory: bare.path)
+        #expect(!data.hasOrientationData)
+        let url = bare.appendingPathComponent("upside-down.pdf")
+        try TestPDF.writeScan([.image(PageRecognizerTests.lines, rotation: 180)], to: url)
+        let page = try PageRecognizer(data: data).recognize(page: 1, of: try PDFDocument(url: url))
+        #expect(page.rotation == 180)
+        #expect(PageRecognizerTests.wordRecall(page.text, of: PageRecognizerTests.lines) >= 0.9, "\(page.text)")
+    }
+}
