@@ -34,6 +34,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo",
                        providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
+                       providers: [.apt(["libtesseract-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         // Header only (no library): the prefetch hint and target-feature flags FolioIndex's hot loops need.
@@ -52,13 +54,15 @@ let package = Package(
         .target(name: "FolioTensor", dependencies: ["COpenBLAS", "CVectorKernels"]),
         .target(name: "FolioPDF", dependencies: ["CPoppler"]),
         .target(name: "FolioText"),
+        // Tesseract over pages FolioPDF renders; the only importer of CTesseract.
+        .target(name: "FolioOCR", dependencies: ["CTesseract", "FolioPDF"]),
         .target(name: "FolioEncoder", dependencies: ["FolioTensor", "FolioTokenizer"]),
         .target(name: "FolioStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "FolioLLM"),
 
         // Composition.
         .target(name: "FolioEngine", dependencies: [
-            "FolioPDF", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore", "FolioLLM",
+            "FolioPDF", "FolioOCR", "FolioText", "FolioTokenizer", "FolioEncoder", "FolioIndex", "FolioStore", "FolioLLM",
         ]),
         // The HTTP front door: Hummingbird routes over FolioEngine, the web app embedded.
         .target(name: "FolioServer", dependencies: [
@@ -76,7 +80,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "folio-bench", dependencies: [
-            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioPDF", "FolioStore", "FolioText",
+            "FolioEngine", "FolioEncoder", "FolioIndex", "FolioOCR", "FolioPDF", "FolioStore", "FolioText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,6 +91,7 @@ let package = Package(
         .testTarget(name: "FolioEncoderTests", dependencies: ["FolioEncoder", "FolioTensor", "FolioTokenizer", "FolioTestSupport"]),
         .testTarget(name: "FolioIndexTests", dependencies: ["FolioIndex"]),
         .testTarget(name: "FolioPDFTests", dependencies: ["FolioPDF", "FolioTestSupport"]),
+        .testTarget(name: "FolioOCRTests", dependencies: ["FolioOCR", "FolioPDF", "FolioTestSupport"]),
         .testTarget(name: "FolioTextTests", dependencies: ["FolioText", "FolioTestSupport"]),
         .testTarget(name: "FolioStoreTests", dependencies: ["FolioStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FolioLLMTests", dependencies: ["FolioLLM", "FolioTestSupport"]),

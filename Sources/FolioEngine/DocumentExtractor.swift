@@ -1,3 +1,4 @@
+import FolioOCR
 import FolioPDF
 import FolioTokenizer
 import Foundation
@@ -27,20 +28,29 @@ extension DocumentExtractor {
     }
 }
 
-/// Extraction in the calling process and thread (one Poppler document per call).
+/// Extraction in the calling process (one Poppler document per call, and one per OCR thread).
+///
+/// OCR here runs Tesseract in this process: start it with `OMP_THREAD_LIMIT=1` (as `WorkerProcessExtractor` starts
+/// its workers), or Tesseract's OpenMP threads contend for the cores.
 public struct InProcessExtractor: DocumentExtractor {
     let preparer: DocumentPreparer
+    let ocr: OCROptions
 
-    public init(preparer: DocumentPreparer) {
+    public init(preparer: DocumentPreparer, ocr: OCROptions = .init()) {
         self.preparer = preparer
+        self.ocr = ocr
     }
 
     public func prepare(file: URL, password: String?, progress: ((Int, Int) -> Void)?) -> ExtractionResult {
         do {
-            return .prepared(preparer.prepare(try ExtractedDocument.extract(from: file, password: password,
-                                                                            progress: progress)))
+            var document = try ExtractedDocument.extract(from: file, password: password, progress: progress)
+            let (pages, warnings) = try PageOCR.apply(to: &document, url: file, password: password, options: ocr,
+                                                      progress: progress)
+            return .prepared(preparer.prepare(document, ocr: pages, warnings: warnings))
         } catch let error as FolioPDFError {
             return .failed(error.description)
+        } catch let error as FolioOCRError {
+            return .failed("\(file.path): \(error.description)")
         } catch {
             return .failed("\(file.path): \(error)")
         }
@@ -72,11 +82,11 @@ public enum ExtractionWorker {
     public static let faultVariable = "FOLIO_TEST_WORKER_FAULT"
 
     /// Extracts and prepares `path`; returns the JSON reply for standard output.
-    public static func run(path: String, vocabulary: URL, options: ChunkingOptions,
+    public static func run(path: String, vocabulary: URL, options: ChunkingOptions, ocr: OCROptions = .init(),
                            environment: [String: String] = ProcessInfo.processInfo.environment) -> Data {
         do {
             let tokenizer = try WordPieceTokenizer(vocabularyURL: vocabulary)
-            let extractor = InProcessExtractor(preparer: DocumentPreparer(tokenizer: tokenizer, options: options))
+            let extractor = InProcessExtractor(preparer: DocumentPreparer(tokenizer: tokenizer, options: options), ocr: ocr)
             return reply(extractor, path: path, password: environment[passwordVariable], environment: environment)
         } catch {
             return encode(WorkerReply(error: "\(path): cannot load the vocabulary \(vocabulary.path) (\(error)); check --model"))
@@ -85,10 +95,10 @@ public enum ExtractionWorker {
 
     /// Serves requests from standard input until it closes: one JSON request line in, one JSON reply line out.
     /// The vocabulary is loaded once, so a run over many small files does not pay a process start per file.
-    public static func serve(vocabulary: URL, options: ChunkingOptions,
+    public static func serve(vocabulary: URL, options: ChunkingOptions, ocr: OCROptions = .init(),
                              environment: [String: String] = ProcessInfo.processInfo.environment) {
         let tokenizer = try? WordPieceTokenizer(vocabularyURL: vocabulary)
-        let extractor = tokenizer.map { InProcessExtractor(preparer: DocumentPreparer(tokenizer: $0, options: options)) }
+        let extractor = tokenizer.map { InProcessExtractor(preparer: DocumentPreparer(tokenizer: $0, options: options), ocr: ocr) }
         while let line = readLine(strippingNewline: true) {
             guard let request = try? JSONDecoder().decode(WorkerRequest.self, from: Data(line.utf8)) else { continue }
             var data: Data
@@ -110,7 +120,8 @@ public enum ExtractionWorker {
         // "extracting page n of N"); at most one line per 1% of the pages.
         var reported = 0
         let progress: ((Int, Int) -> Void)? = progressLines ? { done, total in
-            guard done == total || done * 100 / max(total, 1) > reported * 100 / max(total, 1) else { return }
+            // OCR reports again from its first page after the text pass reported the last: any other percent counts.
+            guard done == total || done * 100 / max(total, 1) != reported * 100 / max(total, 1) else { return }
             reported = done
             var line = encode(WorkerReply(progress: [done, total]))
             line.append(0x0A)
@@ -154,23 +165,30 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
     public let executable: URL
     public let vocabulary: URL
     public let options: ChunkingOptions
-    /// Seconds one document may take.
+    /// Seconds one document may go without finishing a page (a long scan reads for minutes, a page at a time).
     public let timeout: Double
+    public let ocr: OCROptions
     private var worker: (process: Process, input: FileHandle, output: FileHandle)?
     private var pending = Data()
 
-    public init(executable: URL, vocabulary: URL, options: ChunkingOptions, timeout: Double = 120) {
+    public init(executable: URL, vocabulary: URL, options: ChunkingOptions, timeout: Double = 120,
+                ocr: OCROptions = .init()) {
         self.executable = executable
         self.vocabulary = vocabulary
         self.options = options
         self.timeout = timeout
+        self.ocr = ocr
     }
 
     deinit { stop() }
 
     public func forAnotherThread() -> DocumentExtractor {
-        WorkerProcessExtractor(executable: executable, vocabulary: vocabulary, options: options, timeout: timeout)
+        WorkerProcessExtractor(executable: executable, vocabulary: vocabulary, options: options, timeout: timeout, ocr: ocr)
     }
+
+    /// Environment variable limiting OpenMP's threads: Debian's Tesseract uses OpenMP, and libgomp reads this when
+    /// it loads, so it must be set before the worker starts. Unlimited, one page took 22–37 s instead of 3.
+    public static let openMPThreadLimit = "OMP_THREAD_LIMIT"
 
     private func start() throws -> (process: Process, input: FileHandle, output: FileHandle) {
         if let worker, worker.process.isRunning { return worker }
@@ -178,7 +196,12 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
         process.executableURL = executable
         process.arguments = ["extract-worker", "--serve", "--vocabulary", vocabulary.path,
                              "--chunk-target", String(options.targetTokens), "--chunk-max", String(options.maxTokens),
-                             "--chunk-overlap", String(options.overlapSentences)]
+                             "--chunk-overlap", String(options.overlapSentences),
+                             "--ocr", ocr.mode.rawValue, "--ocr-lang", ocr.language, "--ocr-dpi", String(ocr.dpi),
+                             "--ocr-threads", String(ocr.threads)]
+        var environment = ProcessInfo.processInfo.environment
+        environment[Self.openMPThreadLimit] = "1"
+        process.environment = environment
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -212,14 +235,20 @@ public final class WorkerProcessExtractor: DocumentExtractor, @unchecked Sendabl
         }
         let pid = current.process.processIdentifier
         let state = TimeoutState()
-        let timer = DispatchWorkItem {
-            if state.markTimedOutUnlessFinished() { kill(pid, SIGKILL) }
+        let startTimer = { () -> DispatchWorkItem in
+            let timer = DispatchWorkItem {
+                if state.markTimedOutUnlessFinished() { kill(pid, SIGKILL) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + self.timeout, execute: timer)
+            return timer
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+        var timer = startTimer()
         var line = readLine(from: current.output)
         var decoded = line.flatMap { try? JSONDecoder().decode(WorkerReply.self, from: $0) }
-        // Progress lines come first; the reply is the first line that is not one.
+        // Progress lines come first; the reply is the first line that is not one. Each restarts the clock.
         while let reply = decoded, let pages = reply.progress, pages.count == 2 {
+            timer.cancel()
+            timer = startTimer()
             progress?(pages[0], pages[1])
             line = readLine(from: current.output)
             decoded = line.flatMap { try? JSONDecoder().decode(WorkerReply.self, from: $0) }

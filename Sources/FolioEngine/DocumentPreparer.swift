@@ -33,8 +33,9 @@ public struct ChunkingOptions: Sendable, Codable, Equatable {
     }
 
     /// The version of extraction, cleaning and chunking: raised whenever they make other pages or chunks from the
-    /// same PDF, so stores made before are extracted again (2: column order repaired, contents pages dropped).
-    public static let extractionVersion = 2
+    /// same PDF, so stores made before are extracted again (2: column order repaired, contents pages dropped;
+    /// 3: pages without a usable text layer read with OCR).
+    public static let extractionVersion = 3
 
     /// What a stored document records about how it was made; a document whose record differs is extracted again.
     public var pipeline: String {
@@ -49,10 +50,18 @@ public struct PreparedChunk: Sendable, Codable {
     public var embeddingText: String
 }
 
-/// A page's text as extracted, kept for display.
+/// A page's text as extracted, kept for display, with where it came from.
 public struct RawPage: Sendable, Codable, Equatable {
     public var number: Int
     public var text: String
+    /// Set when the text is OCR's (the page had no usable text layer, or `--ocr always`); nil for the text layer.
+    public var ocr: PageOCRResult?
+
+    public init(number: Int, text: String, ocr: PageOCRResult? = nil) {
+        self.number = number
+        self.text = text
+        self.ocr = ocr
+    }
 }
 
 /// One document, extracted and chunked, waiting to be embedded and stored.
@@ -82,9 +91,13 @@ public struct DocumentPreparer: Sendable {
     /// Pages whose visible characters are less than this share letters or digits are garbage.
     static let minimumReadableShare = 0.5
 
-    public func prepare(_ document: ExtractedDocument) -> PreparedDocument {
+    /// - Parameters:
+    ///   - ocr: the pages whose text OCR read (already in `document`), by page number.
+    ///   - warnings: warnings from extraction and OCR, reported with the preparer's own.
+    public func prepare(_ document: ExtractedDocument, ocr: [Int: PageOCRResult] = [:],
+                        warnings extractionWarnings: [String] = []) -> PreparedDocument {
         let tokenizer = self.tokenizer
-        var warnings: [String] = []
+        var warnings = extractionWarnings
         var unreadable: [Int] = []
         let sourcePages = document.pages.map { page -> SourcePage in
             let (visible, readable) = TextNormalizer.visibleCounts(page.text)
@@ -117,7 +130,7 @@ public struct DocumentPreparer: Sendable {
             PreparedChunk(chunk: chunk, embeddingText: contextHeader(title: title, section: chunk.section) + " " + chunk.text)
         }
         return PreparedDocument(path: document.path, title: title, author: document.author,
-                                pages: document.pages.map { RawPage(number: $0.number, text: $0.text) },
+                                pages: document.pages.map { RawPage(number: $0.number, text: $0.text, ocr: ocr[$0.number]) },
                                 chunks: chunks, warnings: warnings)
     }
 

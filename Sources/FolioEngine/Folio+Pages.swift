@@ -89,6 +89,7 @@ extension Folio {
         let (document, sha256) = try verifiedDocument(chunk.documentID)
         var pdf: PDFDocument? = nil  // opened only when a page is not cached
         var pages: [PassageLocator] = []
+        var scanned: [Int: PageSourceRecord]? = nil  // read once, when a page is not cached
         for page in chunk.pages where page >= 1 && page <= document.pageCount {
             if let cached = pageCache.words(sha256: sha256, page: page) {
                 pages.append(cached)
@@ -96,7 +97,19 @@ extension Folio {
             }
             if pdf == nil { pdf = try PDFDocument(url: URL(fileURLWithPath: document.path)) }
             guard let pdf else { continue }
-            let words = PassageLocator(pages: [try pdf.layout(ofPage: page)])
+            if scanned == nil {
+                scanned = Dictionary(uniqueKeysWithValues: try store.pageSources(documentID: document.id, pages: chunk.pages)
+                    .map { ($0.number, $0) })
+            }
+            // A page read with OCR has no text layer to lay out: its stored words and boxes stand in for it.
+            var layout: PageLayout? = nil
+            if let source = scanned?[page], let boxes = source.wordBoxes,
+               let text = try store.pageText(documentID: document.id, page: page) {
+                let geometry = try pdf.geometry(ofPage: page)
+                layout = WordBoxCoding.layout(number: page, width: geometry.width, height: geometry.height, text: text,
+                                              wordBoxes: boxes)
+            }
+            let words = PassageLocator(pages: [try layout ?? pdf.layout(ofPage: page)])
             pageCache.store(words, sha256: sha256, page: page)
             pages.append(words)
         }

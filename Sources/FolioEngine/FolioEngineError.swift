@@ -9,6 +9,8 @@ public enum FolioEngineError: Error, CustomStringConvertible {
     case pathNotFound(path: String)
     case unreadableQuestions(path: String, line: Int, reason: String)
     case noTextLayer(path: String)
+    case noTextAfterOCR(path: String, pagesRead: Int)
+    case noPages(path: String)
     case extractionFailed(path: String, reason: String)
     case contextTooSmall(tokens: Int, needed: Int)
     case unknownDocumentID(id: Int64)
@@ -34,7 +36,12 @@ public enum FolioEngineError: Error, CustomStringConvertible {
         case .unreadableQuestions(let path, let line, let reason):
             return "\(path):\(line): \(reason); each line must be a JSON object with question, document and pages"
         case .noTextLayer(let path):
-            return "\(path): no text layer; OCR is not available (nothing stored)"
+            return "\(path): no usable text layer and OCR is off (--ocr never); nothing stored: ingest it with --ocr auto"
+        case .noTextAfterOCR(let path, let pagesRead):
+            return "\(path): no usable text, even with OCR (text recognized on \(pagesRead) pages, too little or "
+                + "unreadable); nothing stored: check that it is a scan of text, or try another --ocr-lang or a higher --ocr-dpi"
+        case .noPages(let path):
+            return "\(path): the PDF has no pages; nothing stored"
         case .extractionFailed(let path, let reason):
             return "\(path): \(reason)"
         case .contextTooSmall(let tokens, let needed):

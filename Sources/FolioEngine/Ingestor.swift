@@ -16,15 +16,14 @@ public enum IngestOutcome: Sendable {
     case moved(DocumentRecord, from: String)
     /// A copy of a document stored (or being stored) from another path that still exists; stored once.
     case duplicate(path: String, of: String)
-    /// Not stored, with a one-line reason naming the file and the fix.
+    /// Not stored, with a one-line reason naming the file and the fix; a file that gives nothing to store (no
+    /// pages, no usable text even after OCR) is one too.
     case failed(path: String, message: String)
-    /// Nothing to store (no text layer), with a warning.
-    case skipped(path: String, message: String)
 
     public var path: String {
         switch self {
         case .ingested(let d, _), .unchanged(let d), .moved(let d, _): return d.path
-        case .duplicate(let p, _), .failed(let p, _), .skipped(let p, _): return p
+        case .duplicate(let p, _), .failed(let p, _): return p
         }
     }
 }
@@ -58,7 +57,6 @@ public struct IngestReport: Sendable {
         outcomes.filter { switch $0 { case .unchanged, .moved, .duplicate: true; default: false } }.count
     }
     public var failed: Int { outcomes.filter { if case .failed = $0 { true } else { false } }.count + pathErrors.count }
-    public var skipped: Int { outcomes.filter { if case .skipped = $0 { true } else { false } }.count }
     public var chunks: Int {
         outcomes.reduce(0) { if case .ingested(let d, _) = $1 { $0 + d.chunkCount } else { $0 } }
     }
@@ -73,13 +71,17 @@ public struct IngestOptions: Sendable {
     public var timeout: Double
     /// The `folio` binary to re-execute as `folio extract-worker`; nil extracts in this process, one at a time.
     public var workerExecutable: URL?
+    /// When and how pages are read with OCR. Its `threads` is set per run: the cores the workers leave idle
+    /// when there are fewer documents than jobs (a single 100-page scan is read on every core).
+    public var ocr: OCROptions
 
     public init(password: String? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                timeout: Double = 120, workerExecutable: URL? = nil) {
+                timeout: Double = 120, workerExecutable: URL? = nil, ocr: OCROptions = .init()) {
         self.password = password
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.workerExecutable = workerExecutable
+        self.ocr = ocr
     }
 }
 
@@ -174,13 +176,15 @@ public struct Ingestor {
         }
 
         let extractor: DocumentExtractor
+        let jobs = options.workerExecutable == nil ? 1 : options.jobs
+        var ocr = options.ocr
+        ocr.threads = max(1, options.jobs / max(1, min(jobs, pending.count)))
         if let executable = options.workerExecutable, let vocabulary {
             extractor = WorkerProcessExtractor(executable: executable, vocabulary: vocabulary, options: chunking,
-                                               timeout: options.timeout)
+                                               timeout: options.timeout, ocr: ocr)
         } else {
-            extractor = InProcessExtractor(preparer: preparer)
+            extractor = InProcessExtractor(preparer: preparer, ocr: ocr)
         }
-        let jobs = options.workerExecutable == nil ? 1 : options.jobs
         report.extractions = pending.count
         var done = files.count - pending.count
         let pipeline = ExtractionPipeline(files: pending.map { files[$0.index] }, jobs: jobs,
@@ -207,7 +211,7 @@ public struct Ingestor {
             let (position, result) = item
             let (index, sha, previous) = pending[position]
             outcomes[index] = store(result, vectors: vectors, file: files[index], sha256: sha, previous: previous,
-                                    warnings: &report.warnings)
+                                    ocr: options.ocr.mode, warnings: &report.warnings)
             done += 1
         })
         report.outcomes = outcomes.compactMap { $0 }
@@ -289,14 +293,19 @@ public struct Ingestor {
 
     /// Stores one extracted document and its chunks' vectors in one transaction (replacing `previous` in it).
     func store(_ result: ExtractionResult, vectors: [[Float]], file: URL, sha256: String, previous: Int64?,
-               warnings: inout [String]) -> IngestOutcome {
+               ocr: OCRMode, warnings: inout [String]) -> IngestOutcome {
         let path = file.path
         switch result {
         case .failed(let message):
             return .failed(path: path, message: message)
         case .prepared(let prepared):
             guard !prepared.chunks.isEmpty else {
-                return .skipped(path: path, message: FolioEngineError.noTextLayer(path: path).description)
+                // Nothing half-stored, and a failure a script can see; the warnings say which pages went wrong.
+                warnings += prepared.warnings
+                let error: FolioEngineError = prepared.pages.isEmpty ? .noPages(path: path)
+                    : ocr == .never ? .noTextLayer(path: path)
+                    : .noTextAfterOCR(path: path, pagesRead: prepared.pages.filter { $0.ocr != nil }.count)
+                return .failed(path: path, message: error.description)
             }
             warnings += prepared.warnings
             let chunks = zip(prepared.chunks, vectors).map { chunk, vector in
@@ -309,7 +318,12 @@ public struct Ingestor {
                     path: path, fileName: file.lastPathComponent, sha256: sha256, title: prepared.title,
                     author: prepared.author, pages: prepared.pages.map { ($0.number, $0.text) }, chunks: chunks,
                     pipeline: chunking.pipeline,
-                    introducedNames: Retriever.introducedNames(in: Self.opening(of: chunks))),
+                    introducedNames: Retriever.introducedNames(in: Self.opening(of: chunks)),
+                    pageSources: Dictionary(uniqueKeysWithValues: prepared.pages.compactMap { page in
+                        page.ocr.map { (page.number, PageSourceRecord(number: page.number, source: "ocr",
+                                                                      confidence: $0.confidence,
+                                                                      wordBoxes: WordBoxCoding.encode($0.words))) }
+                    })),
                     replacing: previous)
                 return .ingested(record, replaced: previous != nil)
             } catch {

@@ -294,7 +294,7 @@ final class IngestQueue: Service, @unchecked Sendable {
                 $0.chunks = document?.chunkCount ?? 0
                 $0.finishedAt = Date()
             }
-        case .failed(_, let message), .skipped(_, let message):
+        case .failed(_, let message):
             finish(job, error: shown(message))
         }
         lock.withLock { running = nil }

@@ -54,9 +54,13 @@ extension FolioStore {
                                  document.pages.count, document.chunks.count, now.timeIntervalSince1970,
                                  document.pipeline, document.introducedNames.map(Self.jsonArray)])
             let id = db.lastInsertedRowID
-            let pageStatement = try db.makeStatement(sql: "INSERT INTO pages (document_id, number, text) VALUES (?, ?, ?)")
+            let pageStatement = try db.makeStatement(sql: """
+                INSERT INTO pages (document_id, number, text, source, confidence, word_boxes) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             for page in document.pages {
-                try pageStatement.execute(arguments: [id, page.number, page.text])
+                let source = document.pageSources[page.number]
+                try pageStatement.execute(arguments: [id, page.number, page.text, source?.source ?? "text",
+                                                      source?.confidence, source?.wordBoxes])
             }
             let chunkStatement = try db.makeStatement(sql: """
                 INSERT INTO chunks (chunk_id, document_id, ordinal, page_start, page_end, section, text, token_count, embedding)
@@ -127,6 +131,36 @@ extension FolioStore {
         try read { db in
             try String.fetchOne(db, sql: "SELECT text FROM pages WHERE document_id = ? AND number = ?",
                                 arguments: [documentID, page])
+        }
+    }
+
+    /// Where each page of a document that did not come from its text layer got its text (OCR), by page.
+    /// - Parameter pages: only these pages (all when nil).
+    public func pageSources(documentID: Int64, pages: [Int]? = nil) throws -> [PageSourceRecord] {
+        try read { db in
+            var sql = "SELECT number, source, confidence, word_boxes FROM pages WHERE document_id = ? AND source != 'text'"
+            var arguments: [DatabaseValueConvertible?] = [documentID]
+            if let pages {
+                sql += " AND number IN (\(pages.map { _ in "?" }.joined(separator: ",")))"
+                arguments += pages.map { $0 as DatabaseValueConvertible? }
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY number", arguments: StatementArguments(arguments)).map {
+                PageSourceRecord(number: $0["number"], source: $0["source"], confidence: $0["confidence"],
+                                 wordBoxes: $0["word_boxes"])
+            }
+        }
+    }
+
+    /// Per document with OCR pages: how many, and their mean confidence (0–100).
+    public func ocrSummary() throws -> [Int64: (pages: Int, confidence: Double)] {
+        try read { db in
+            var summary: [Int64: (pages: Int, confidence: Double)] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT document_id, count(*) AS n, avg(confidence) AS c FROM pages WHERE source = 'ocr' GROUP BY document_id
+                """) {
+                summary[row["document_id"]] = (row["n"], row["c"] ?? 0)
+            }
+            return summary
         }
     }
 

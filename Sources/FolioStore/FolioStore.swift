@@ -115,6 +115,15 @@ public final class FolioStore: @unchecked Sendable {
                 END;
                 """)
         }
+        // Where each page's text came from: its text layer, or OCR with the mean word confidence and the words'
+        // boxes (a scanned page has no text layer to locate a passage on).
+        migrator.registerMigration("ocr-page-sources") { db in
+            try db.execute(sql: """
+                ALTER TABLE pages ADD COLUMN source TEXT NOT NULL DEFAULT 'text';
+                ALTER TABLE pages ADD COLUMN confidence REAL;
+                ALTER TABLE pages ADD COLUMN word_boxes BLOB;
+                """)
+        }
         do {
             try migrator.migrate(pool)
         } catch {

@@ -54,6 +54,25 @@ public struct NewChunk: Sendable {
     }
 }
 
+/// Where a page's text came from, when not from its text layer.
+public struct PageSourceRecord: Sendable, Equatable {
+    /// 1-based page number.
+    public var number: Int
+    /// `text` (the PDF's text layer) or `ocr`.
+    public var source: String
+    /// OCR's mean word confidence, 0–100; nil for a text-layer page.
+    public var confidence: Double?
+    /// The OCR words' places in the page text and on the page, encoded by FolioEngine; nil for a text-layer page.
+    public var wordBoxes: Data?
+
+    public init(number: Int, source: String, confidence: Double? = nil, wordBoxes: Data? = nil) {
+        self.number = number
+        self.source = source
+        self.confidence = confidence
+        self.wordBoxes = wordBoxes
+    }
+}
+
 /// A new document with its pages and chunks, stored in one transaction.
 public struct NewDocument: Sendable {
     public var path: String
@@ -69,11 +88,14 @@ public struct NewDocument: Sendable {
     /// The names the document introduces ("called BERT"), found once at ingest so a question does not re-read
     /// every document's opening; nil when not computed (the store then finds them on demand).
     public var introducedNames: [String]?
+    /// The pages whose text is not from the text layer (OCR), by page number.
+    public var pageSources: [Int: PageSourceRecord]
 
     public init(path: String, fileName: String, sha256: String, title: String, author: String?,
                 pages: [(number: Int, text: String)], chunks: [NewChunk], pipeline: String = "",
-                introducedNames: [String]? = nil) {
+                introducedNames: [String]? = nil, pageSources: [Int: PageSourceRecord] = [:]) {
         self.introducedNames = introducedNames
+        self.pageSources = pageSources
         self.path = path
         self.fileName = fileName
         self.sha256 = sha256

@@ -7,6 +7,7 @@ struct FolioBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folio-bench",
         abstract: "Benchmarks for Folio's pipeline stages.",
-        subcommands: [ExtractBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, LibraryBenchmark.self]
+        subcommands: [ExtractBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, LibraryBenchmark.self, OCRBenchmark.self,
+                      OCRWorkerCommand.self]
     )
 }

@@ -41,12 +41,25 @@ struct ChunksCommand: ParsableCommand {
             let folio = try storeOptions.open(readOnly: true)
             let ids = try folio.documentIDs(named: documents)
             let chunks = try folio.store.chunks(documentIDs: ids, page: page, chunkID: chunkID, limit: limit)
+            // OCR pages of the documents shown, by (document, page): their mean word confidence.
+            var ocr: [Int64: [Int: Double]] = [:]
+            for id in Set(chunks.map(\.documentID)) {
+                ocr[id] = Dictionary(uniqueKeysWithValues: try folio.store.pageSources(documentID: id)
+                    .map { ($0.number, $0.confidence ?? 0) })
+            }
+            /// `text`, or `ocr` with the lowest confidence among the chunk's OCR pages.
+            func source(_ chunk: ChunkRecord) -> (name: String, confidence: Double?) {
+                let read = chunk.pages.compactMap { ocr[chunk.documentID]?[$0] }
+                return read.isEmpty ? ("text", nil) : ("ocr", read.min())
+            }
             if json {
                 Console.printJSON(["chunks": chunks.map { chunk -> [String: Any] in
                     var object: [String: Any] = [
                         "chunk_id": chunk.chunkID, "document": chunk.fileName, "title": chunk.title,
                         "ordinal": chunk.ordinal, "pages": chunk.pages, "token_count": chunk.tokenCount, "text": chunk.text,
+                        "source": source(chunk).name,
                     ]
+                    if let confidence = source(chunk).confidence { object["ocr_confidence"] = (confidence * 10).rounded() / 10 }
                     if let section = chunk.section { object["section"] = section }
                     return object
                 }])
@@ -58,6 +71,7 @@ struct ChunksCommand: ParsableCommand {
             }
             for chunk in chunks {
                 var header = "\(chunk.chunkID)  \(chunk.fileName) \(pageLabel(chunk.pageStart, chunk.pageEnd))  \(chunk.tokenCount) tokens"
+                if let confidence = source(chunk).confidence { header += "  ocr \(Int(confidence.rounded()))%" }
                 if let section = chunk.section { header += "  § \(section)" }
                 print(header)
                 print(chunk.text)

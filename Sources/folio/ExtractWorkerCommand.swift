@@ -15,6 +15,11 @@ struct ExtractWorkerCommand: ParsableCommand {
 
     @OptionGroup var chunking: ChunkingFlags
 
+    @OptionGroup var ocr: OCRFlags
+
+    @Option(name: .customLong("ocr-threads"), help: ArgumentHelp("Pages of one document read with OCR at once.", valueName: "n"))
+    var ocrThreads = 1
+
     @Flag(help: "Serve requests (one JSON line each) from standard input until it closes.")
     var serve = false
 
@@ -27,10 +32,12 @@ struct ExtractWorkerCommand: ParsableCommand {
 
     func run() throws {
         let vocabulary = URL(fileURLWithPath: self.vocabulary)
+        var ocr = self.ocr.options
+        ocr.threads = max(1, ocrThreads)
         if serve {
-            ExtractionWorker.serve(vocabulary: vocabulary, options: chunking.options)
+            ExtractionWorker.serve(vocabulary: vocabulary, options: chunking.options, ocr: ocr)
         } else if let file {
-            FileHandle.standardOutput.write(ExtractionWorker.run(path: file, vocabulary: vocabulary, options: chunking.options))
+            FileHandle.standardOutput.write(ExtractionWorker.run(path: file, vocabulary: vocabulary, options: chunking.options, ocr: ocr))
         }
     }
 }
@@ -56,5 +63,30 @@ struct ChunkingFlags: ParsableArguments {
 
     func validate() throws {
         if let problem = options.problem { throw ValidationError(problem) }
+    }
+}
+
+extension OCRMode: ExpressibleByArgument {}
+
+/// OCR options shared by `ingest` and the worker.
+struct OCRFlags: ParsableArguments {
+    @Option(name: .customLong("ocr"), help: ArgumentHelp(
+        "When to read pages with OCR (Tesseract): auto, pages whose text layer is empty or unreadable; always; never.",
+        valueName: "auto|always|never"))
+    var mode = OCRMode.auto
+
+    @Option(name: .customLong("ocr-lang"), help: ArgumentHelp(
+        "Tesseract language(s) of the scans, e.g. eng or eng+deu (Debian package tesseract-ocr-LANG).",
+        valueName: "lang"))
+    var language = "eng"
+
+    @Option(name: .customLong("ocr-dpi"), help: ArgumentHelp(
+        "Resolution pages are rendered at for OCR (200 reads as well as 300, and faster).", valueName: "dpi"))
+    var dpi = OCROptions.defaultDPI
+
+    var options: OCROptions { OCROptions(mode: mode, language: language, dpi: dpi) }
+
+    func validate() throws {
+        if !(dpi >= 50 && dpi <= 600) { throw ValidationError("--ocr-dpi must be between 50 and 600") }
     }
 }

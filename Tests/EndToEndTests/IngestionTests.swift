@@ -95,7 +95,7 @@ struct IngestionTests {
         #expect(line("picture.pdf")?.contains("not a PDF") == true)
         #expect(line("random.pdf")?.contains("not a PDF") == true)
         #expect(line("locked.pdf")?.contains("encrypted; give its password with --password") == true)
-        #expect(line("scan.pdf")?.contains("no text layer; OCR is not available") == true)
+        #expect(line("scan.pdf")?.contains("no usable text, even with OCR") == true, "\(result.stderr)")
         #expect(line("garbage page.pdf")?.contains("page 2: unreadable text") == true)
         #expect(line("truncated.pdf")?.contains("damaged PDF") == true, "\(result.stderr)")
         for message in stderr { #expect(message.hasPrefix("folio: "), "\(message)") }

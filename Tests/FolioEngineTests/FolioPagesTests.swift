@@ -73,6 +73,33 @@ struct FolioPagesTests {
         #expect(onOtherPage == (try folio.renderPage(documentID: document.id, page: 1, scale: 1)), "no box of page 2 on page 1")
     }
 
+    @Test("a scanned page: its OCR chunks are placed from the stored word boxes, where the lines were drawn")
+    func scannedPage() throws {
+        let url = directory.appendingPathComponent("scan.pdf")
+        // A sideways scan too: its boxes are on the page as displayed (landscape), along the paper's top edge.
+        try TestPDF.writeScan([.image(Array(Self.prose[0 ..< 8])), .image(Array(Self.prose[8 ..< 14]), rotation: 90)], to: url)
+        let (folio, document) = try ingested(url)
+        let chunks = try folio.store.chunks(documentIDs: [document.id])
+        #expect(!chunks.isEmpty)
+        let sources = try folio.store.pageSources(documentID: document.id)
+        #expect(sources.map(\.number) == [1, 2] && sources.allSatisfy { $0.source == "ocr" && $0.wordBoxes != nil })
+        for chunk in chunks {
+            let location = try folio.boxes(forChunk: chunk)
+            #expect(location.placed, "\(chunk.chunkID): \(chunk.text)")
+            for box in location.boxes where box.page == 1 {
+                // writeScan draws lines from x = 56, baselines 72 + 16.5 n, as TestPDF.write does.
+                #expect(abs(box.x0 - 56) < 3 && box.x1 > 300 && box.x1 < 560 && box.y0 > 55 && box.y1 < 220, "\(box)")
+            }
+            for box in location.boxes where box.page == 2 {
+                // Turned a quarter clockwise: the lines run down the page, the first nearest the right edge.
+                #expect(box.y0 > 50 && box.y1 - box.y0 > 200 && box.x0 > 600 && box.x1 < 842, "\(box)")
+            }
+        }
+        let png = try folio.renderPage(documentID: document.id, page: 1, scale: 1, highlightChunkID: try #require(chunks.first).chunkID)
+        let plain = try folio.renderPage(documentID: document.id, page: 1, scale: 1)
+        #expect(png != plain)
+    }
+
     @Test("a PDF moved away or changed since ingestion: an error naming the file that says to ingest it again")
     func movedOrChanged() throws {
         let url = try twoPagePDF()
