@@ -1,3 +1,4 @@
+import FolioEncoder
 import FolioStore
 import FolioText
 import Foundation
@@ -51,6 +52,14 @@ public struct Answerer: Sendable {
     /// this close in meaning (MiniLM cosine): the passage says it in other words ("migrate" / "covers ... km").
     public var semanticRescue: Double
     public var partialConfidence: Double
+    /// Weight of a candidate sentence's MiniLM cosine with the question in its score (0: words only). MiniLM was
+    /// trained on question–answer pairs, so the cosine finds the sentence that says it in other words.
+    public var semanticWeight: Double = 0.5
+    /// How many of the lexically best candidate sentences are embedded, in one encoder call; the others count as
+    /// the least close of those.
+    public var semanticCandidates: Int = 16
+    /// A candidate sentence is embedded from at most this many tokens (`[CLS]` and `[SEP]` included).
+    public var semanticTokens: Int = 64
 
     public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
@@ -95,7 +104,9 @@ public struct Answerer: Sendable {
     }
 
     /// Answers `question` from `retrieval` (results best first).
-    public func answer(_ question: String, retrieval: Retrieval) -> Answer {
+    /// - Parameter encoder: compares candidate sentences with `retrieval.queryVector` in meaning; nil (or no query
+    ///   vector): words only.
+    public func answer(_ question: String, retrieval: Retrieval, encoder: SentenceEncoder? = nil) -> Answer {
         let results = retrieval.results
         let confidence = confidence(retrieval)
         func abstain() -> Answer {
@@ -159,6 +170,8 @@ public struct Answerer: Sendable {
             var position: Int
             var text: String
             var score: Double
+            /// MiniLM cosine with the question, when compared.
+            var cosine: Double? = nil
         }
         let scorer = retrieval.scorer
         let wantsNumber = Self.asksForQuantity(question)
@@ -177,6 +190,9 @@ public struct Answerer: Sendable {
                 if wantsNumber, Self.hasNumber(sentence, besides: questionWords) { score += numberBonus }
                 candidates.append(Candidate(source: index, position: position, text: sentence, score: score))
             }
+        }
+        if let encoder, let query = retrieval.queryVector, semanticWeight > 0 {
+            addMeaning(to: &candidates, query: query, encoder: encoder, text: \.text, score: \.score, cosine: \.cosine)
         }
         guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
         var chosen = [top]
@@ -200,6 +216,14 @@ public struct Answerer: Sendable {
                 .filter { !shared.contains($0.element) }.map { ($0.offset, $0.element) }
         }
         var continuation: [Candidate] = []
+        // A best sentence that points back ("To avoid this, we prevent BPE from merging …") answers with the
+        // sentence it points to ("This results in a sub-optimal allocation …"): the one before it comes along.
+        if top.position > 0, Self.pointsBack(top.text) {
+            let text = topSource.passage.sentences[top.position - 1]
+            if text.count >= 12, !Self.holdsAxisTicks(text) {
+                chosen.append(Candidate(source: top.source, position: top.position - 1, text: text, score: top.score))
+            }
+        }
         for offset in 0 ..< followingSentences where chosen.count < maxSentences {
             let position = top.position + 1 + offset
             let sentences = topSource.passage.sentences
@@ -256,6 +280,35 @@ public struct Answerer: Sendable {
         let text = chosen.map { "\($0.text) [\(markers[$0.source] ?? 0)]" }.joined(separator: " ")
         return Answer(question: question, text: text, abstained: false, citations: citations, results: annotated,
                       confidence: confidence)
+    }
+
+    /// Adds `semanticWeight ×` the MiniLM cosine with the question to the lexically best `semanticCandidates`
+    /// candidates, embedded in one encoder call (a call per sentence pays a pass over the weights each); the
+    /// others gain the least cosine among those.
+    func addMeaning<C>(to candidates: inout [C], query: [Float], encoder: SentenceEncoder,
+                       text: KeyPath<C, String>, score: WritableKeyPath<C, Double>,
+                       cosine: WritableKeyPath<C, Double?>) {
+        let compared = candidates.indices.sorted { candidates[$0][keyPath: score] > candidates[$1][keyPath: score] }
+            .prefix(semanticCandidates)
+        guard !compared.isEmpty else { return }
+        let tokens = compared.map { encoder.tokenizer.encode(candidates[$0][keyPath: text], maxLength: semanticTokens) }
+        let vectors = encoder.embed(tokenIDs: tokens, batchSize: max(1, (tokens.count + 1) / 2))
+        var cosines: [Int: Double] = [:]
+        for (index, vector) in zip(compared, vectors) { cosines[index] = Double(Retriever.dot(query, vector)) }
+        let least = cosines.values.min() ?? 0
+        for index in candidates.indices {
+            let value = cosines[index] ?? least
+            candidates[index][keyPath: cosine] = value
+            candidates[index][keyPath: score] += semanticWeight * value
+        }
+    }
+
+    /// Whether `sentence` opens by pointing back at the one before it: "This …", "To avoid this, …", "Therefore …".
+    static func pointsBack(_ sentence: String) -> Bool {
+        let words = TextMatch.words(String(sentence.prefix(40)))
+        guard let first = words.first else { return false }
+        if ["this", "these", "therefore", "thus", "hence", "consequently"].contains(first) { return true }
+        return words.prefix(4).contains("this") && ["to", "for", "because", "due", "as"].contains(first)
     }
 
     /// Whether `sentence` holds a chart's axis labels: four or more bare numbers in a row, evenly spaced
