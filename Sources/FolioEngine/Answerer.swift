@@ -23,6 +23,9 @@ public struct Answer: Sendable {
     public var results: [RetrievedChunk]
     /// The evidence the abstention rule judged (0...1, higher is more confident).
     public var confidence: Double
+    /// The part of one answer sentence that answers (a number with its unit, the clause after "because", the
+    /// clause that best covers the question), word for word as in `text`; nil when abstained or none stands out.
+    public var answerSpan: String? = nil
 }
 
 /// Builds extractive answers: the one to three sentences of the top chunks that best match the question, in
@@ -278,8 +281,12 @@ public struct Answerer: Sendable {
         var annotated = results
         if let resultIndex = topSource.resultIndex { annotated[resultIndex].bestSentence = top.text }
         let text = chosen.map { "\($0.text) [\(markers[$0.source] ?? 0)]" }.joined(separator: " ")
-        return Answer(question: question, text: text, abstained: false, citations: citations, results: annotated,
-                      confidence: confidence)
+        var answer = Answer(question: question, text: text, abstained: false, citations: citations,
+                            results: annotated, confidence: confidence)
+        answer.answerSpan = Self.answerSpan(question: question,
+                                            sentences: [top.text] + chosen.map(\.text).filter { $0 != top.text },
+                                            scorer: scorer, extra: topSource.chunk.contextWords)
+        return answer
     }
 
     /// Adds `semanticWeight ×` the MiniLM cosine with the question to the lexically best `semanticCandidates`
