@@ -26,6 +26,8 @@ public struct Answer: Sendable {
     /// The part of one answer sentence that answers (a number with its unit, the clause after "because", the
     /// clause that best covers the question), word for word as in `text`; nil when abstained or none stands out.
     public var answerSpan: String? = nil
+    /// MiniLM cosine between the question and the best answer sentence, when sentences were compared in meaning.
+    public var sentenceSimilarity: Double? = nil
 }
 
 /// Builds extractive answers: the one to three sentences of the top chunks that best match the question, in
@@ -283,6 +285,7 @@ public struct Answerer: Sendable {
         let text = chosen.map { "\($0.text) [\(markers[$0.source] ?? 0)]" }.joined(separator: " ")
         var answer = Answer(question: question, text: text, abstained: false, citations: citations,
                             results: annotated, confidence: confidence)
+        answer.sentenceSimilarity = top.cosine
         answer.answerSpan = Self.answerSpan(question: question,
                                             sentences: [top.text] + chosen.map(\.text).filter { $0 != top.text },
                                             scorer: scorer, extra: topSource.chunk.contextWords)
