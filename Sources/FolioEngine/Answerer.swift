@@ -118,7 +118,12 @@ public struct Answerer: Sendable {
             Answer(question: question, text: Self.abstainMessage(unknownNames: retrieval.scorer.unknownNames),
                    abstained: true, citations: [], results: results, confidence: confidence)
         }
-        guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
+        guard !results.isEmpty else { return abstain() }
+        // Partial coverage with no close chunk can still answer when the best sentence is close in meaning (the
+        // sentence, not its chunk, says it in other words); decided once the sentences are compared below.
+        let needsCloseSentence = !answers(retrieval, confidence: confidence)
+        if needsCloseSentence, encoder == nil || retrieval.queryVector == nil || semanticWeight <= 0
+            || confidence < partialConfidence { return abstain() }
         let questionWords = Set(TextMatch.words(question))
         let passages = results.prefix(candidateChunks).map { LexicalScorer.Passage($0.chunk.text) }
         // Sentences come from the top results and from the chunks on either side of the first, read as part of it
@@ -200,6 +205,7 @@ public struct Answerer: Sendable {
             addMeaning(to: &candidates, query: query, encoder: encoder, text: \.text, score: \.score, cosine: \.cosine)
         }
         guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
+        if needsCloseSentence, (top.cosine ?? 0) < semanticRescue { return abstain() }
         var chosen = [top]
         // The sentence that best restates the question is often followed by the one that answers it
         // ("We observe X. The reason is Y."), so the next sentences of the same chunk come along (two: with
