@@ -62,9 +62,9 @@ public struct Answerer: Sendable {
     public var semanticWeight: Double = 0.5
     /// How many of the lexically best candidate sentences are embedded, in one encoder call; the others count as
     /// the least close of those.
-    public var semanticCandidates: Int = 16
+    public var semanticCandidates: Int = 4
     /// A candidate sentence is embedded from at most this many tokens (`[CLS]` and `[SEP]` included).
-    public var semanticTokens: Int = 64
+    public var semanticTokens: Int = 40
 
     public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
@@ -304,8 +304,11 @@ public struct Answerer: Sendable {
     func addMeaning<C>(to candidates: inout [C], query: [Float], encoder: SentenceEncoder,
                        text: KeyPath<C, String>, score: WritableKeyPath<C, Double>,
                        cosine: WritableKeyPath<C, Double?>) {
-        let compared = candidates.indices.sorted { candidates[$0][keyPath: score] > candidates[$1][keyPath: score] }
-            .prefix(semanticCandidates)
+        let ranked = candidates.indices.sorted { candidates[$0][keyPath: score] > candidates[$1][keyPath: score] }
+        guard let first = ranked.first else { return }
+        // A sentence further behind the best than the weight times a high cosine (0.8) cannot overtake it.
+        let reach = candidates[first][keyPath: score] - semanticWeight * 0.8
+        let compared = ranked.prefix(semanticCandidates).filter { candidates[$0][keyPath: score] >= reach }
         guard !compared.isEmpty else { return }
         let tokens = compared.map { encoder.tokenizer.encode(candidates[$0][keyPath: text], maxLength: semanticTokens) }
         let vectors = encoder.embed(tokenIDs: tokens, batchSize: max(1, (tokens.count + 1) / 2))
