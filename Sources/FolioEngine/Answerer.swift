@@ -66,7 +66,7 @@ public struct Answerer: Sendable {
     /// A candidate sentence is embedded from at most this many tokens (`[CLS]` and `[SEP]` included).
     public var semanticTokens: Int = 40
 
-    public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
+    public init(minimumConfidence: Double = 0.6, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
                 neighbourPenalty: Double = 0,
                 numberBonus: Double = 0.15, followingSentences: Int = 2, semanticRescue: Double = 0.55,
