@@ -39,13 +39,17 @@ extension Citation {
 }
 
 extension Answer {
-    /// The object of `folio ask --json`: `question`, `answer`, `abstained`, `confidence`, `citations`, `results`.
+    /// The object of `folio ask --json`: `question`, `answer`, `answer_span` (null when none), `abstained`,
+    /// `confidence`, `citations`, `results`.
     public var json: [String: Any] {
-        [
-            "question": question, "answer": text, "abstained": abstained, "confidence": confidence,
+        var object: [String: Any] = [
+            "question": question, "answer": text, "answer_span": answerSpan ?? NSNull(), "abstained": abstained,
+            "confidence": confidence,
             "citations": citations.map(\.json),
             "results": results.map(\.json),
         ]
+        if let sentenceSimilarity { object["sentence_similarity"] = sentenceSimilarity }
+        return object
     }
 }
 

@@ -1,3 +1,4 @@
+import FolioEncoder
 import FolioStore
 import FolioText
 import Foundation
@@ -22,6 +23,11 @@ public struct Answer: Sendable {
     public var results: [RetrievedChunk]
     /// The evidence the abstention rule judged (0...1, higher is more confident).
     public var confidence: Double
+    /// The part of one answer sentence that answers (a number with its unit, the clause after "because", the
+    /// clause that best covers the question), word for word as in `text`; nil when abstained or none stands out.
+    public var answerSpan: String? = nil
+    /// MiniLM cosine between the question and the best answer sentence, when sentences were compared in meaning.
+    public var sentenceSimilarity: Double? = nil
 }
 
 /// Builds extractive answers: the one to three sentences of the top chunks that best match the question, in
@@ -51,8 +57,16 @@ public struct Answerer: Sendable {
     /// this close in meaning (MiniLM cosine): the passage says it in other words ("migrate" / "covers ... km").
     public var semanticRescue: Double
     public var partialConfidence: Double
+    /// Weight of a candidate sentence's MiniLM cosine with the question in its score (0: words only). MiniLM was
+    /// trained on question–answer pairs, so the cosine finds the sentence that says it in other words.
+    public var semanticWeight: Double = 0.5
+    /// How many of the lexically best candidate sentences are embedded, in one encoder call; the others count as
+    /// the least close of those.
+    public var semanticCandidates: Int = 4
+    /// A candidate sentence is embedded from at most this many tokens (`[CLS]` and `[SEP]` included).
+    public var semanticTokens: Int = 40
 
-    public init(minimumConfidence: Double = 0.5, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
+    public init(minimumConfidence: Double = 0.6, unknownNamePenalty: Double = 0.5, candidateChunks: Int = 3,
                 maxSentences: Int = 3, sentenceMargin: Double = 0.2, rankPenalty: Double = 0.15,
                 neighbourPenalty: Double = 0,
                 numberBonus: Double = 0.15, followingSentences: Int = 2, semanticRescue: Double = 0.55,
@@ -95,14 +109,21 @@ public struct Answerer: Sendable {
     }
 
     /// Answers `question` from `retrieval` (results best first).
-    public func answer(_ question: String, retrieval: Retrieval) -> Answer {
+    /// - Parameter encoder: compares candidate sentences with `retrieval.queryVector` in meaning; nil (or no query
+    ///   vector): words only.
+    public func answer(_ question: String, retrieval: Retrieval, encoder: SentenceEncoder? = nil) -> Answer {
         let results = retrieval.results
         let confidence = confidence(retrieval)
         func abstain() -> Answer {
             Answer(question: question, text: Self.abstainMessage(unknownNames: retrieval.scorer.unknownNames),
                    abstained: true, citations: [], results: results, confidence: confidence)
         }
-        guard !results.isEmpty, answers(retrieval, confidence: confidence) else { return abstain() }
+        guard !results.isEmpty else { return abstain() }
+        // Partial coverage with no close chunk can still answer when the best sentence is close in meaning (the
+        // sentence, not its chunk, says it in other words); decided once the sentences are compared below.
+        let needsCloseSentence = !answers(retrieval, confidence: confidence)
+        if needsCloseSentence, encoder == nil || retrieval.queryVector == nil || semanticWeight <= 0
+            || confidence < partialConfidence { return abstain() }
         let questionWords = Set(TextMatch.words(question))
         let passages = results.prefix(candidateChunks).map { LexicalScorer.Passage($0.chunk.text) }
         // Sentences come from the top results and from the chunks on either side of the first, read as part of it
@@ -159,6 +180,8 @@ public struct Answerer: Sendable {
             var position: Int
             var text: String
             var score: Double
+            /// MiniLM cosine with the question, when compared.
+            var cosine: Double? = nil
         }
         let scorer = retrieval.scorer
         let wantsNumber = Self.asksForQuantity(question)
@@ -178,7 +201,11 @@ public struct Answerer: Sendable {
                 candidates.append(Candidate(source: index, position: position, text: sentence, score: score))
             }
         }
+        if let encoder, let query = retrieval.queryVector, semanticWeight > 0 {
+            addMeaning(to: &candidates, query: query, encoder: encoder, text: \.text, score: \.score, cosine: \.cosine)
+        }
         guard let top = candidates.max(by: { $0.score < $1.score }) else { return abstain() }
+        if needsCloseSentence, (top.cosine ?? 0) < semanticRescue { return abstain() }
         var chosen = [top]
         // The sentence that best restates the question is often followed by the one that answers it
         // ("We observe X. The reason is Y."), so the next sentences of the same chunk come along (two: with
@@ -200,6 +227,14 @@ public struct Answerer: Sendable {
                 .filter { !shared.contains($0.element) }.map { ($0.offset, $0.element) }
         }
         var continuation: [Candidate] = []
+        // A best sentence that points back ("To avoid this, we prevent BPE from merging …") answers with the
+        // sentence it points to ("This results in a sub-optimal allocation …"): the one before it comes along.
+        if top.position > 0, Self.pointsBack(top.text) {
+            let text = topSource.passage.sentences[top.position - 1]
+            if text.count >= 12, !Self.holdsAxisTicks(text) {
+                chosen.append(Candidate(source: top.source, position: top.position - 1, text: text, score: top.score))
+            }
+        }
         for offset in 0 ..< followingSentences where chosen.count < maxSentences {
             let position = top.position + 1 + offset
             let sentences = topSource.passage.sentences
@@ -254,8 +289,45 @@ public struct Answerer: Sendable {
         var annotated = results
         if let resultIndex = topSource.resultIndex { annotated[resultIndex].bestSentence = top.text }
         let text = chosen.map { "\($0.text) [\(markers[$0.source] ?? 0)]" }.joined(separator: " ")
-        return Answer(question: question, text: text, abstained: false, citations: citations, results: annotated,
-                      confidence: confidence)
+        var answer = Answer(question: question, text: text, abstained: false, citations: citations,
+                            results: annotated, confidence: confidence)
+        answer.sentenceSimilarity = top.cosine
+        answer.answerSpan = Self.answerSpan(question: question,
+                                            sentences: [top.text] + chosen.map(\.text).filter { $0 != top.text },
+                                            scorer: scorer, extra: topSource.chunk.contextWords)
+        return answer
+    }
+
+    /// Adds `semanticWeight ×` the MiniLM cosine with the question to the lexically best `semanticCandidates`
+    /// candidates, embedded in one encoder call (a call per sentence pays a pass over the weights each); the
+    /// others gain the least cosine among those.
+    func addMeaning<C>(to candidates: inout [C], query: [Float], encoder: SentenceEncoder,
+                       text: KeyPath<C, String>, score: WritableKeyPath<C, Double>,
+                       cosine: WritableKeyPath<C, Double?>) {
+        let ranked = candidates.indices.sorted { candidates[$0][keyPath: score] > candidates[$1][keyPath: score] }
+        guard let first = ranked.first else { return }
+        // A sentence further behind the best than the weight times a high cosine (0.8) cannot overtake it.
+        let reach = candidates[first][keyPath: score] - semanticWeight * 0.8
+        let compared = ranked.prefix(semanticCandidates).filter { candidates[$0][keyPath: score] >= reach }
+        guard !compared.isEmpty else { return }
+        let tokens = compared.map { encoder.tokenizer.encode(candidates[$0][keyPath: text], maxLength: semanticTokens) }
+        let vectors = encoder.embed(tokenIDs: tokens, batchSize: max(1, (tokens.count + 1) / 2))
+        var cosines: [Int: Double] = [:]
+        for (index, vector) in zip(compared, vectors) { cosines[index] = Double(Retriever.dot(query, vector)) }
+        let least = cosines.values.min() ?? 0
+        for index in candidates.indices {
+            let value = cosines[index] ?? least
+            candidates[index][keyPath: cosine] = value
+            candidates[index][keyPath: score] += semanticWeight * value
+        }
+    }
+
+    /// Whether `sentence` opens by pointing back at the one before it: "This …", "To avoid this, …", "Therefore …".
+    static func pointsBack(_ sentence: String) -> Bool {
+        let words = TextMatch.words(String(sentence.prefix(40)))
+        guard let first = words.first else { return false }
+        if ["this", "these", "therefore", "thus", "hence", "consequently"].contains(first) { return true }
+        return words.prefix(4).contains("this") && ["to", "for", "because", "due", "as"].contains(first)
     }
 
     /// Whether `sentence` holds a chart's axis labels: four or more bare numbers in a row, evenly spaced

@@ -86,7 +86,7 @@ extension Folio {
             var retrieved = try retrieve(question.question, k: max(k, 10))
             let results = retrieved.results
             retrieved.results = Array(results.prefix(5))  // what `folio ask` sees with its default --k
-            let answer = answerer.answer(question.question, retrieval: retrieved)
+            let answer = try self.answer(question.question, retrieval: retrieved)
             var firstHit: Int? = nil
             if let document = question.document, question.isAnswerable {
                 let gold = Set(question.pages)

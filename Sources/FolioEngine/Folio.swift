@@ -124,7 +124,14 @@ public final class Folio: @unchecked Sendable {
 
     /// ``ask(_:k:documents:)`` by document id (nil: every document).
     public func ask(_ question: String, k: Int = 5, documentIDs: [Int64]?) throws -> Answer {
-        answerer.answer(question, retrieval: try retrieve(question, k: k, documentIDs: documentIDs))
+        try answer(question, retrieval: try retrieve(question, k: k, documentIDs: documentIDs))
+    }
+
+    /// The extractive answer to `question` from `retrieval`, its candidate sentences compared in meaning with the
+    /// question by this store's encoder.
+    /// - Throws: when the model cannot be loaded.
+    public func answer(_ question: String, retrieval: Retrieval) throws -> Answer {
+        answerer.answer(question, retrieval: retrieval, encoder: retrieval.queryVector == nil ? nil : try encoder())
     }
 
     /// Removes stored documents by file name or path.

@@ -99,6 +99,8 @@ public struct Retrieval: Sendable {
     /// right page often ranks first with the chunk beside the one that states the fact.
     public var previous: [Int64: RetrievedChunk] = [:]
     public var following: [Int64: RetrievedChunk] = [:]
+    /// The question's MiniLM embedding (nil in lexical mode): the answerer compares candidate sentences with it.
+    public var queryVector: [Float]? = nil
 }
 
 /// Finds the chunks that answer a query: dense (MiniLM cosine) and lexical (FTS5 BM25) candidates, fused by
@@ -311,6 +313,7 @@ public final class Retriever: @unchecked Sendable {
             keptWords.append(item.words)
         }
         var retrieval = Retrieval(results: kept, scorer: scorer)
+        retrieval.queryVector = queryVector
         func neighbour(of record: ChunkRecord, offset: Int) throws -> RetrievedChunk? {
             guard let dash = record.chunkID.lastIndex(of: "-"), record.ordinal + offset >= 0 else { return nil }
             let id = record.chunkID[..<dash] + "-\(record.ordinal + offset)"

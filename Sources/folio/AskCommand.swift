@@ -112,7 +112,7 @@ struct AskCommand: ParsableCommand {
 }
 
 func printAnswer(_ answer: Answer, showChunks: Bool) {
-    print(answer.text)
+    print(highlighted(answer.text, span: answer.answerSpan))
     print()
     if answer.abstained {
         print("Closest passages:")
@@ -124,6 +124,14 @@ func printAnswer(_ answer: Answer, showChunks: Bool) {
     }
     print("Sources:")
     for citation in answer.citations { printSource(citation, showChunks: showChunks) }
+}
+
+/// `text` with the first occurrence of `span` in bold and underlined when stdout is a terminal (plain otherwise,
+/// so piped output stays text).
+func highlighted(_ text: String, span: String?) -> String {
+    guard let span, !span.isEmpty, isatty(STDOUT_FILENO) != 0, ProcessInfo.processInfo.environment["NO_COLOR"] == nil,
+          let range = text.range(of: span) else { return text }
+    return text[..<range.lowerBound] + "\u{1B}[1;4m" + text[range] + "\u{1B}[0m" + text[range.upperBound...]
 }
 
 /// One numbered source: document, pages and title; with `showChunks`, the chunk's id, token count and text too.

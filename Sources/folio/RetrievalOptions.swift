@@ -24,13 +24,31 @@ struct RetrievalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Abstain below this confidence (0...1).", visibility: .hidden))
     var minConfidence: Double?
 
+    @Option(help: ArgumentHelp("Weight of a sentence's MiniLM cosine with the question when the answer is chosen.",
+                               visibility: .hidden))
+    var semanticWeight: Double?
+
+    @Option(help: ArgumentHelp("How many candidate sentences are compared with the question in meaning.",
+                               visibility: .hidden))
+    var semanticCandidates: Int?
+
+    @Option(help: ArgumentHelp("Further sentences join the best one when this close to its score.", visibility: .hidden))
+    var sentenceMargin: Double?
+
+    @Option(help: ArgumentHelp("How many of the top results the answer's sentences are drawn from.", visibility: .hidden))
+    var answerChunks: Int?
+
     func validate() throws {
         for (name, value) in [("--dense-weight", denseWeight), ("--min-confidence", minConfidence)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be between 0 and 1") }
         }
         for (name, value) in [("--window-weight", windowWeight), ("--name-weight", nameWeight),
-                              ("--coverage-weight", coverageWeight)] {
+                              ("--coverage-weight", coverageWeight), ("--semantic-weight", semanticWeight),
+                              ("--sentence-margin", sentenceMargin)] {
             if let value, value < 0 { throw ValidationError("\(name) must not be negative") }
+        }
+        if let semanticCandidates, !(1...200).contains(semanticCandidates) {
+            throw ValidationError("--semantic-candidates must be between 1 and 200")
         }
     }
 
@@ -48,5 +66,9 @@ struct RetrievalOptions: ParsableArguments {
     func apply(to folio: Folio) {
         folio.retrieval = settings()
         if let minConfidence { folio.answerer.minimumConfidence = minConfidence }
+        if let semanticWeight { folio.answerer.semanticWeight = semanticWeight }
+        if let semanticCandidates { folio.answerer.semanticCandidates = semanticCandidates }
+        if let sentenceMargin { folio.answerer.sentenceMargin = sentenceMargin }
+        if let answerChunks { folio.answerer.candidateChunks = max(1, answerChunks) }
     }
 }

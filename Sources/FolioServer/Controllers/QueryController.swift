@@ -192,7 +192,7 @@ struct QueryController: Sendable {
         let started = ContinuousClock.now
         let retrieval = try folio.retrieve(ask.question, k: ask.k, documentIDs: ask.documentIDs)
         let retrieved = ContinuousClock.now
-        let answer = folio.answerer.answer(ask.question, retrieval: retrieval)
+        let answer = try folio.answer(ask.question, retrieval: retrieval)
         return (answer, ["retrieve": milliseconds(since: started, until: retrieved), "answer": milliseconds(since: retrieved)])
     }
 
