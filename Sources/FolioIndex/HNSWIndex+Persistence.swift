@@ -113,13 +113,15 @@ extension HNSWIndex {
     ///   slower to open, faster to search for a long-running process.
     /// - Throws: `FolioIndexError.cannotRead`, `.corruptFile`, `.unsupportedVersion`, naming the file.
     /// - Complexity: O(file size) for the checksum.
-    public static func load(from url: URL, mapped: Bool = true) throws -> HNSWIndex {
-        let index = try loadMapped(from: url)
+    /// - Parameter verify: check the payload checksum and every link (reads the whole file). Pass false only for
+    ///   a file this process's caller verified before and knows unchanged since (same size, time and inode).
+    public static func load(from url: URL, mapped: Bool = true, verify: Bool = true) throws -> HNSWIndex {
+        let index = try loadMapped(from: url, verify: verify)
         if !mapped { index.rw.writing { index.reserve(index.nodeCount) } }
         return index
     }
 
-    private static func loadMapped(from url: URL) throws -> HNSWIndex {
+    private static func loadMapped(from url: URL, verify: Bool) throws -> HNSWIndex {
         let path = url.path
         let file = try MappedFile(path: path)
         let raw = file.bytes
@@ -151,9 +153,11 @@ extension HNSWIndex {
         guard raw.count == layout.fileSize else {
             throw corrupt("file is \(raw.count) bytes, expected \(layout.fileSize) (truncated?)")
         }
-        var payload = Checksum()
-        payload.update(UnsafeRawBufferPointer(rebasing: raw[headerBytes...]))
-        guard payload.value == fields.payloadChecksum else { throw corrupt("payload checksum mismatch") }
+        if verify {
+            var payload = Checksum()
+            payload.update(UnsafeRawBufferPointer(rebasing: raw[headerBytes...]))
+            guard payload.value == fields.payloadChecksum else { throw corrupt("payload checksum mismatch") }
+        }
 
         // Owned copies of the small per-node arrays; level-0 records and ids stay mapped.
         let base = file.base
@@ -185,7 +189,7 @@ extension HNSWIndex {
         index.entryPoint = Int(Int64(bitPattern: fields.entryPoint))
         index.maxLevel = Int(Int64(bitPattern: fields.maxLevel))
         index.deletedCount = Int(fields.tombstones)
-        if let problem = index.integrityProblems(limit: 1).first { throw corrupt(problem) }
+        if verify, let problem = index.integrityProblems(limit: 1).first { throw corrupt(problem) }
         var nodeOf = [Int64: UInt32](minimumCapacity: nodes)
         for node in 0..<nodes where index.deleted[node] == 0 {
             guard nodeOf.updateValue(UInt32(node), forKey: index.ids[node]) == nil else {

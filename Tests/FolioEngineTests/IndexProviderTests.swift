@@ -68,7 +68,8 @@ struct IndexProviderTests {
         let built = try #require(try provider.makeIndex() as? HNSWIndex)
         #expect(built.count == 800)
         #expect(FileManager.default.fileExists(atPath: provider.indexURL.path))
-        #expect(try String(contentsOf: provider.generationURL, encoding: .utf8) == store.generation().generation)
+        #expect(try String(contentsOf: provider.generationURL, encoding: .utf8)
+                == "\(try #require(try store.generation().generation))\n\(try #require(provider.fileSignature()))")
         #expect(notes.all.isEmpty)
         let flat = try #require(try IndexProvider(store: store, dimension: 16, policy: exactPolicy).makeIndex() as? FlatIndex)
         let query = unitVectors(count: 1, dimension: 16, seed: 99)[0]
@@ -127,6 +128,7 @@ struct IndexProviderTests {
         try Data("someone-else:7".utf8).write(to: provider.generationURL)
         #expect(try provider.makeIndex().count == 610)
         #expect(notes.all.isEmpty)
-        #expect(try String(contentsOf: provider.generationURL, encoding: .utf8) == store.generation().generation)
+        #expect(try String(contentsOf: provider.generationURL, encoding: .utf8)
+                .hasPrefix(try #require(try store.generation().generation) + "\n"))
     }
 }
