@@ -116,12 +116,14 @@ public final class FolioStore: @unchecked Sendable {
                 """)
         }
         // Where each page's text came from: its text layer, or OCR with the mean word confidence and the words'
-        // boxes (a scanned page has no text layer to locate a passage on).
+        // boxes (a scanned page has no text layer to locate a passage on). The partial index keeps `folio docs`
+        // from reading every page's text to count the OCR pages (a third of its time at 2,000 papers).
         migrator.registerMigration("ocr-page-sources") { db in
             try db.execute(sql: """
                 ALTER TABLE pages ADD COLUMN source TEXT NOT NULL DEFAULT 'text';
                 ALTER TABLE pages ADD COLUMN confidence REAL;
                 ALTER TABLE pages ADD COLUMN word_boxes BLOB;
+                CREATE INDEX pages_ocr ON pages(document_id, confidence) WHERE source = 'ocr';
                 """)
         }
         do {
