@@ -41,7 +41,7 @@ public final class FolioStore: @unchecked Sendable {
         try migrate()
     }
 
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     private func migrate() throws {
         var migrator = DatabaseMigrator()
@@ -96,6 +96,25 @@ public final class FolioStore: @unchecked Sendable {
         // extracts it again instead of keeping what an older one made.
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE documents ADD COLUMN pipeline TEXT NOT NULL DEFAULT ''")
+        }
+        // Named conversations (`folio ask --conversation NAME`, the server's `conversation` field): their last
+        // turns, so a follow-up is read in their light from any process.
+        migrator.registerMigration("conversations") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    name TEXT PRIMARY KEY,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE conversation_turns (
+                    id INTEGER PRIMARY KEY,
+                    conversation TEXT NOT NULL REFERENCES conversations(name) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    turn TEXT NOT NULL,
+                    asked_at REAL NOT NULL,
+                    UNIQUE (conversation, ordinal)
+                );
+                """)
         }
         do {
             try migrator.migrate(pool)
