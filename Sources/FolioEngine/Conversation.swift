@@ -37,6 +37,12 @@ public struct ConversationTurn: Sendable, Codable, Equatable {
     /// The chunks the answer cites.
     public var chunkIDs: [String]
     public var askedAt: Date
+
+    // Spelled out: a key strategy would turn `documentID` into `document_id` and back into `documentId`.
+    enum CodingKeys: String, CodingKey {
+        case question, readAs = "read_as", reading, documentID = "document_id", document
+        case documentName = "document_name", terms, answer, abstained, chunkIDs = "chunk_ids", askedAt = "asked_at"
+    }
 }
 
 /// A conversation: its last turns, oldest first. Named conversations live in the store.

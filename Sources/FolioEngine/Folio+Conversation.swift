@@ -71,7 +71,6 @@ extension Folio {
     /// Adds `turn` to the stored conversation `name`, which keeps its last ``Conversation/keptTurns``.
     public func keep(_ turn: ConversationTurn, in name: String) throws {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.sortedKeys]
         try store.appendConversationTurn(name, turn: try encoder.encode(turn), keep: Conversation.keptTurns)
@@ -80,7 +79,6 @@ extension Folio {
     /// The stored conversation `name`; an empty one when there is none yet.
     public func conversation(named name: String) throws -> Conversation {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .secondsSince1970
         // A turn this Folio cannot read (written by a later one) is left out rather than failing the conversation.
         let turns = try store.conversationTurns(name).compactMap { try? decoder.decode(ConversationTurn.self, from: $0) }

@@ -7,7 +7,7 @@ import Testing
 func writeConversationLibrary(in directory: URL) throws {
     let filler = "This paragraph is general background material about engineering history and careful records. "
     try TestPDF.write(pages: [
-        TestPDF.wrap("The Hydra engine has twelve cylinders arranged in two banks of six. "
+        TestPDF.wrap("The Hydra engine has 12 cylinders arranged in two banks of six. "
                      + "Its crankshaft is forged from chromium steel. " + String(repeating: filler, count: 4)),
         TestPDF.wrap("The Hydra engine was designed by Marta Kovacs in 1998 for long-haul trucks. "
                      + "The complete engine weighs 410 kilograms. " + String(repeating: filler, count: 4)),
@@ -51,7 +51,7 @@ struct ConversationEndToEndTests {
         #expect(session.status == 0, "\(session.stderr)")
         let answers = session.stdout.components(separatedBy: "Sources:")
         #expect(answers.count >= 4, "\(session.stdout)")
-        #expect(answers[0].contains("twelve cylinders"), "\(session.stdout)")
+        #expect(answers[0].contains("12 cylinders"), "\(session.stdout)")
         // Follow-ups: narrowed to the Hydra document, shown, and answered from it.
         #expect(answers[1].contains("Read as: Who designed it? — in "), "\(session.stdout)")
         #expect(answers[1].contains("hydra.pdf"), "\(session.stdout)")
