@@ -180,10 +180,13 @@ public struct FollowUpReader: Sendable {
         let terms = Array(last.terms.filter { !own.contains(TextMatch.fold($0)) }.prefix(maxTerms))
         let termCarry = (refers || short) ? terms : []
         if !named.isEmpty, !(last.documentID.map(named.contains) ?? false) {
-            // Another document: the old one is dropped.
-            let carry = termCarry.isEmpty ? nil : QueryCarry(terms: termCarry, termWeight: termWeight)
+            // Another document: the old one is dropped. What the question points back to is then the thing the
+            // conversation was about ("Did BERT keep that warmup length?", "What does the Little Book say this
+            // optimizer keeps track of?"): its name, and the last turn's named things, at the lower weight.
+            let switchTerms = refers ? Array(([last.documentName].compactMap { $0 } + terms).prefix(maxTerms)) : []
+            let carry = switchTerms.isEmpty ? nil : QueryCarry(terms: switchTerms, termWeight: termWeight)
             return FollowUpReading(method: .topicSwitch, query: question,
-                                   readAs: Self.readAs(question, document: nil, terms: termCarry), carry: carry)
+                                   readAs: Self.readAs(question, document: nil, terms: switchTerms), carry: carry)
         }
         guard let documentID = last.documentID else {
             guard !termCarry.isEmpty else { return alone }
@@ -200,8 +203,14 @@ public struct FollowUpReader: Sendable {
                                    document: file)
         }
         let weight = (refers || short) ? documentWeight : looseDocumentWeight
+        // A question that leans on the conversation is read as the whole question: with the name the user gave
+        // the document, as if they had typed it ("Did they use dropout as well? — ResNet").
+        var query = question
+        if refers || short, let name = last.documentName, !name.isEmpty {
+            query = question + " — " + name
+        }
         let label = [last.documentName, file.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
-        return FollowUpReading(method: .followUp, query: question,
+        return FollowUpReading(method: .followUp, query: query,
                                readAs: Self.readAs(question, document: label.isEmpty ? nil : label, terms: termCarry),
                                carry: QueryCarry(documents: [documentID: weight], terms: termCarry, termWeight: termWeight),
                                document: file)

@@ -85,6 +85,15 @@ extension Folio {
         return Conversation(name: name, turns: turns)
     }
 
+    /// The shortest way the user named a document: a name written as an identifier (`GPT-2`, `LoRA`, `DPR`), else
+    /// the first two naming words ("Little Book", "Dense Passage").
+    static func shortName(_ terms: [String]) -> String {
+        if let identifier = terms.first(where: { LexicalScorer.isIdentifier($0) || $0.allSatisfy(\.isUppercase) }) {
+            return identifier
+        }
+        return terms.prefix(2).joined(separator: " ")
+    }
+
     /// The turn as a conversation keeps it: what the conversation is about after it, and its key terms.
     /// - Parameter scorer: the retrieval's scorer (its term weights pick the key terms).
     public func turn(_ question: String, reading: FollowUpReading, answer: Answer, scorer: LexicalScorer?,
@@ -95,27 +104,49 @@ extension Folio {
         // The document the question names (the cited one among several), else the carried one, else the cited one.
         var documentID: Int64? = mentions.documents.first { $0 == cited } ?? mentions.documents.first
         var documentName: String? = nil
-        if documentID != nil, !mentions.terms.isEmpty { documentName = mentions.terms.joined(separator: " ") }
+        if documentID != nil, !mentions.terms.isEmpty { documentName = Self.shortName(mentions.terms) }
         if documentID == nil, let carried = reading.carry?.documents.max(by: { $0.value < $1.value })?.key {
             documentID = carried
             documentName = previous?.documentID == carried ? previous?.documentName : nil
         }
         if documentID == nil { documentID = cited }
         let record = documents.first { $0.id == documentID }
-        if documentName == nil { documentName = record?.title }
-        // Its own rarest terms first (names of documents aside), then what it carried.
-        let scorer = try scorer ?? LexicalScorer(query: LexicalQuery(reading.query), store: store,
-                                                 documentNames: documents.flatMap { [$0.fileName, $0.title] })
-        let naming = Set(mentions.terms)
-        let own = zip(scorer.query.terms, scorer.terms)
-            .filter { !naming.contains($0.0.surface) }
-            .sorted { $0.1.weight > $1.1.weight }
-            .map(\.0.surface)
+        if documentName == nil, let record {
+            var stem = record.fileName
+            if stem.lowercased().hasSuffix(".pdf") { stem.removeLast(4) }
+            documentName = stem
+        }
+        // Key terms: the named things the question and its answer's sentences talk about (`BooksCorpus`, `BART`,
+        // `ReLU`, `V100`), not the document's own names, then what it carried. Plain words ("keep", "gain") were
+        // tried and pulled follow-ups toward the last passage instead of the thing referred to.
+        let nameWords = Set(documents.flatMap { LexicalScorer.nameWords(fileName: $0.fileName, title: $0.title).joined() })
+        let naming = Set(mentions.terms.map { TextMatch.fold($0) })
+        /// Identifiers (`BooksCorpus`, `V100`), and in a question also capitalized words after its first (`Tanh`):
+        /// a sentence of a paper capitalizes too many words for that.
+        func named(in text: String, capitalizedToo: Bool) -> [String] {
+            LexicalQuery(text).terms.enumerated().filter { index, term in
+                let folded = TextMatch.fold(term.surface)
+                guard !naming.contains(folded), !nameWords.contains(TextMatch.stem(term.joined)),
+                      term.surface.contains(where: \.isLetter) else { return false }
+                if capitalizedToo {
+                    return LexicalScorer.isIdentifier(term.surface) || (index > 0 && term.surface.first?.isUppercase == true)
+                }
+                // From a paper's sentence only names shaped like names (`V100`, `ReLU`, `RMSProp`): not formulas
+                // (`d−0.5`), quantities (`350GB`), small-caps headings (`ONVERGENCE`) or two-letter symbols.
+                let surface = term.surface
+                guard LexicalScorer.isIdentifier(surface), surface.count >= 3, surface.first?.isLetter == true,
+                      surface.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return false }
+                return !(surface.allSatisfy(\.isUppercase) && surface.count > 5)
+            }.map(\.1.surface)
+        }
+        let sentences = answer.abstained ? "" : answer.citations.flatMap(\.sentences).prefix(2).joined(separator: " ")
         var terms: [String] = []
-        for term in own.prefix(3) + (reading.carry?.terms ?? []) + (previous?.terms ?? [])
-            where !terms.contains(where: { $0.lowercased() == term.lowercased() }) && terms.count < followUps.maxTerms + 1 {
+        for term in named(in: reading.query, capitalizedToo: true) + named(in: sentences, capitalizedToo: false)
+            + (reading.carry?.terms ?? []) + (reading.method == .topicSwitch ? [] : previous?.terms ?? [])
+            where !terms.contains(where: { $0.lowercased() == term.lowercased() }) && terms.count < followUps.maxTerms {
             terms.append(term)
         }
+        _ = scorer
         return ConversationTurn(question: question, readAs: reading.readAs, reading: reading.method.rawValue,
                                 documentID: documentID, document: record?.fileName, documentName: documentName,
                                 terms: terms, answer: answer.text, abstained: answer.abstained,

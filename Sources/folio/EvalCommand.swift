@@ -122,7 +122,7 @@ struct EvalCommand: ParsableCommand {
             ("topic switches", report.topicSwitches, report.topicSwitchesAlone),
             ("unanswerable", report.unanswerableFollowUps, report.unanswerableFollowUpsAlone),
         ]
-        func cell(_ text: String) -> String { text.padding(toLength: 13, withPad: " ", startingAt: 0) }
+        func cell(_ text: String) -> String { text.padding(toLength: 15, withPad: " ", startingAt: 0) }
         print(cell("") + "    " + groups.map { cell($0.0) + cell($0.2 == nil ? "" : "alone") }.joined())
         func row(_ name: String, _ value: (EvalSummary) -> String) {
             print(cell(name) + "    " + groups.map { cell(value($0.1)) + cell($0.2.map(value) ?? "") }.joined())
