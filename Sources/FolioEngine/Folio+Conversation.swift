@@ -135,7 +135,7 @@ extension Folio {
                 // (`d−0.5`), quantities (`350GB`), small-caps headings (`ONVERGENCE`) or two-letter symbols.
                 let surface = term.surface
                 guard LexicalScorer.isIdentifier(surface), surface.count >= 3, surface.first?.isLetter == true,
-                      surface.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return false }
+                      surface.allSatisfy({ $0.isLetter || $0.isNumber }) else { return false }
                 return !(surface.allSatisfy(\.isUppercase) && surface.count > 5)
             }.map(\.1.surface)
         }
