@@ -157,3 +157,31 @@ struct ConversationEndToEndTests {
         #expect(fallback.status == 3)  // generation failed too: the extractive answer stands
     }
 }
+
+/// The condense step against the real llama.cpp server (`FOLIO_TEST_LLM_URL`, started by `scripts/test`). Its
+/// 270M base model writes what it writes: the test holds that its reply is either taken as the rewrite (`llm`) or
+/// refused, with the deterministic reading as the fallback and the reason in `condense_error`.
+@Suite("conversations: the condense step against llama-server", .serialized,
+       .enabled(if: LLMTestServer.available, "no FOLIO_TEST_LLM_URL (outside CI)"))
+struct ConversationLLMServerTests {
+    @Test("a follow-up is rewritten by the real model, or read without it when its reply is no question")
+    func condenseWithRealServer() throws {
+        let url = try LLMTestServer.requireURL()
+        let store = try llmLibraryStore.get()
+        let folio = try FolioBinary()
+        #expect(try folio.run(["ask", "--store", store, "--conversation", "llm-c", ternQuestion]).status == 0)
+        let run = try folio.run(["ask", "--store", store, "--conversation", "llm-c", "--json", "--llm", url,
+                                 "--llm-no-stream", "Which route do they follow?"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try json(run.stdout)
+        let reading = try #require(object["reading"] as? [String: Any])
+        let method = reading["method"] as? String
+        let error = reading["condense_error"] as? String
+        // Taken as the rewrite, or (no question in the reply, or too slow on a loaded machine) the fallback.
+        #expect(method == "llm" ? error == nil : (method == "follow-up" && error != nil), "\(reading)")
+        #expect((object["read_as"] as? String)?.isEmpty == false)
+        #expect(object["conversation"] as? String == "llm-c")
+        let shown = try folio.run(["conversations", "--store", store, "--show", "llm-c"])
+        #expect(shown.stdout.contains("[2] Which route do they follow?"), "\(shown.stdout)")
+    }
+}
