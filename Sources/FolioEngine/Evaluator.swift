@@ -87,24 +87,7 @@ extension Folio {
             let results = retrieved.results
             retrieved.results = Array(results.prefix(5))  // what `folio ask` sees with its default --k
             let answer = try self.answer(question.question, retrieval: retrieved)
-            var firstHit: Int? = nil
-            if let document = question.document, question.isAnswerable {
-                let gold = Set(question.pages)
-                firstHit = results.prefix(k).first { result in
-                    result.chunk.fileName == document && !gold.isDisjoint(with: result.chunk.pages)
-                }?.rank
-            }
-            var contains: Bool? = nil
-            if question.isAnswerable, let gold = question.answer {
-                let haystack = Self.normalizeForMatch(answer.text)
-                contains = !answer.abstained && ([gold] + (question.aliases ?? [])).contains {
-                    let needle = Self.normalizeForMatch($0)
-                    return !needle.isEmpty && haystack.contains(needle)
-                }
-            }
-            items.append(EvalItem(id: question.id, question: question.question, answerable: question.isAnswerable,
-                                  firstHitRank: firstHit, abstained: answer.abstained, answerContainsGold: contains,
-                                  answer: answer.text, confidence: answer.confidence))
+            items.append(score(question, answer: answer, results: results, k: k))
         }
         progress?(questions.count, questions.count)
         let answerable = items.filter(\.answerable)
@@ -121,6 +104,28 @@ extension Folio {
             answeredWhenAnswerable: Double(answerable.filter { !$0.abstained }.count) / n,
             abstainedWhenUnanswerable: items.filter { !$0.answerable && $0.abstained }.count,
             items: items)
+    }
+
+    /// One question's outcome: the first hit's rank in `results` (top `k`) and whether `answer` contains the gold.
+    func score(_ question: EvalQuestion, answer: Answer, results: [RetrievedChunk], k: Int) -> EvalItem {
+        var firstHit: Int? = nil
+        if let document = question.document, question.isAnswerable {
+            let gold = Set(question.pages)
+            firstHit = results.prefix(k).first { result in
+                result.chunk.fileName == document && !gold.isDisjoint(with: result.chunk.pages)
+            }?.rank
+        }
+        var contains: Bool? = nil
+        if question.isAnswerable, let gold = question.answer {
+            let haystack = Self.normalizeForMatch(answer.text)
+            contains = !answer.abstained && ([gold] + (question.aliases ?? [])).contains {
+                let needle = Self.normalizeForMatch($0)
+                return !needle.isEmpty && haystack.contains(needle)
+            }
+        }
+        return EvalItem(id: question.id, question: question.question, answerable: question.isAnswerable,
+                        firstHitRank: firstHit, abstained: answer.abstained, answerContainsGold: contains,
+                        answer: answer.text, confidence: answer.confidence)
     }
 
     /// Lowercased, with runs of white space folded and compatibility forms folded as ingestion folds them (a gold

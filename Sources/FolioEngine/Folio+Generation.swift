@@ -41,11 +41,14 @@ extension Folio {
     /// - Parameters:
     ///   - onRetrieved: called with the extractive answer (and so the sources) before the model is asked.
     ///   - isCancelled: asked as the answer streams in; true cuts the LLM request off.
+    ///   - carry: what a follow-up carries from its conversation (``FollowUpReading/carry``).
     public func generate(_ question: String, k: Int = 5, documentIDs: [Int64]?, client: ChatClient,
                          contextTokens: Int = 4096, stream: Bool = true,
                          onText: ((String) -> Void)? = nil, onRetrieved: ((Answer) -> Void)? = nil,
-                         isCancelled: (@Sendable () -> Bool)? = nil) throws -> GeneratedAnswer {
-        let extractive = try ask(question, k: k, documentIDs: documentIDs)
+                         isCancelled: (@Sendable () -> Bool)? = nil, carry: QueryCarry? = nil) throws -> GeneratedAnswer {
+        try requireDocuments()
+        let extractive = try answer(question, retrieval: try retriever().retrieve(question, k: k, documentIDs: documentIDs,
+                                                                                     carry: carry))
         onRetrieved?(extractive)
         let prompt = try GroundingPromptBuilder(contextTokens: contextTokens)
             .build(question: question, results: extractive.results)

@@ -18,6 +18,8 @@ public final class Folio: @unchecked Sendable {
     /// The store's `contentSignature` when `loadedRetriever` was made: another process's ingest changes it.
     private var retrieverSignature: String?
     public var answerer = Answerer()
+    /// How a follow-up in a conversation is read without an LLM.
+    public var followUps = FollowUpReader()
     /// How `search` and `ask` retrieve; changing it applies to the next query.
     public var retrieval = RetrievalSettings()
     public var chunking = ChunkingOptions()
@@ -91,7 +93,7 @@ public final class Folio: @unchecked Sendable {
         return ids
     }
 
-    private func requireDocuments() throws {
+    func requireDocuments() throws {
         if try store.chunkCount() == 0 { throw FolioEngineError.emptyStore(path: store.url.path) }
     }
 

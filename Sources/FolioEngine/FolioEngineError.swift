@@ -18,6 +18,7 @@ public enum FolioEngineError: Error, CustomStringConvertible {
     case chunkNotInDocument(chunkID: String, documentID: Int64)
     case documentFileMissing(path: String, fileName: String)
     case documentFileChanged(path: String, fileName: String)
+    case condenseUnusable(text: String)
 
     public var description: String {
         switch self {
@@ -55,6 +56,8 @@ public enum FolioEngineError: Error, CustomStringConvertible {
         case .documentFileMissing(let path, let fileName):
             return "\(path): the PDF of stored document \(fileName) is gone; put it back there, or ingest it again "
                 + "from where it is now with `folio ingest PATH`"
+        case .condenseUnusable(let text):
+            return "the LLM's rewrite of the follow-up is not a question (\"\(text)\"); it was read without the LLM"
         case .documentFileChanged(let path, let fileName):
             return "\(path): the PDF of stored document \(fileName) changed since it was ingested (its SHA-256 differs); "
                 + "ingest it again with `folio ingest \(path)` so its pages and chunks match"

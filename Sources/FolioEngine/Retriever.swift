@@ -155,12 +155,46 @@ public final class Retriever: @unchecked Sendable {
         try retrieve(query, k: k, documentIDs: documentIDs).results
     }
 
-    /// ``search(_:k:documentIDs:)`` with the lexical scorer the answerer reuses.
-    public func retrieve(_ query: String, k: Int, documentIDs: [Int64]? = nil) throws -> Retrieval {
+    /// The documents `query` names as the second stage counts names (name match 1: by file name, title, an
+    /// acronym of the title or a name its opening introduces), and the question's terms that name them (their
+    /// surface forms: `GPT-2`, `Transformer`). A follow-up that names another document has switched topic.
+    public func documentMentions(_ query: String) throws -> (documents: [Int64], terms: [String]) {
         let lexicalQuery = LexicalQuery(query)
         let documents = try store.documents()
         let scorer = try LexicalScorer(query: lexicalQuery, store: store,
                                        documentNames: documents.flatMap { [$0.fileName, $0.title] })
+        let nameWords = try documentNameWords(documents, query: lexicalQuery)
+        let named = documents.filter { scorer.nameMatch(nameWords[$0.id] ?? []) >= 1 }.map(\.id)
+        let naming = named.isEmpty ? [] : scorer.documentNameTerms(Array(nameWords.values))
+        return (named, lexicalQuery.terms.filter { naming.contains($0.joined) }.map(\.surface))
+    }
+
+    /// Each document's name words: file name, title and the names its opening introduces that `query` capitalizes.
+    func documentNameWords(_ documents: [DocumentRecord], query: LexicalQuery) throws -> [Int64: [[String]]] {
+        var nameWords: [Int64: [[String]]] = [:]
+        let introduced = try introducedNames(of: documents)
+        let capitalized = Set(query.terms.filter { $0.surface.first?.isUppercase == true }.map(\.joined))
+        for document in documents {
+            nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
+                + (introduced[document.id] ?? []).filter { capitalized.contains(TextMatch.words($0).joined()) }
+                    .map { TextMatch.words($0).map(TextMatch.stem) }
+        }
+        return nameWords
+    }
+
+    /// ``search(_:k:documentIDs:)`` with the lexical scorer the answerer reuses.
+    /// - Parameter carry: what a follow-up carries from the conversation before it (a document, earlier terms),
+    ///   weighed below what the question says itself; see ``QueryCarry``.
+    public func retrieve(_ query: String, k: Int, documentIDs: [Int64]? = nil, carry: QueryCarry? = nil) throws -> Retrieval {
+        let lexicalQuery = LexicalQuery(query)
+        let documents = try store.documents()
+        let scorer = try LexicalScorer(query: lexicalQuery, store: store,
+                                       documentNames: documents.flatMap { [$0.fileName, $0.title] })
+        // The carried terms are scored on their own, so they rank passages a little without entering the
+        // question's coverage, which the abstention judges: a follow-up the documents do not answer still abstains.
+        let carriedText = carry?.terms.joined(separator: " ") ?? ""
+        let carriedScorer = carriedText.isEmpty ? nil
+            : try LexicalScorer(query: LexicalQuery(carriedText), store: store, documentNames: [])
         let mode = settings.mode
         let depth = max(settings.candidates, k)
 
@@ -169,7 +203,16 @@ public final class Retriever: @unchecked Sendable {
         var denseRange: (min: Float, max: Float) = (0, 1)
         if mode != .lexical {
             let index = try vectorIndex()
-            let vector = encoder.embed(query)
+            var vector = encoder.embed(query)
+            if let carry, !carriedText.isEmpty, carry.termWeight > 0 {
+                // The earlier turn's terms pull the question's vector toward the topic, at a lower weight.
+                let context = encoder.embed(carriedText)
+                let w = Float(carry.termWeight)
+                var mixed = zip(vector, context).map { $0 + w * $1 }
+                let norm = mixed.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { mixed = mixed.map { $0 / norm } }
+                vector = mixed
+            }
             var allowed: Set<Int64>? = nil
             if let documentIDs { allowed = Set(try store.chunkRowIDs(documentIDs: documentIDs)) }
             let hits = index.search(vector, k: depth, filter: allowed.map { set in { set.contains($0) } })
@@ -177,14 +220,7 @@ public final class Retriever: @unchecked Sendable {
             if let top = hits.first, let bottom = hits.last { denseRange = (bottom.score, top.score) }
             queryVector = vector
         }
-        var nameWords: [Int64: [[String]]] = [:]
-        let introduced = try introducedNames(of: documents)
-        let capitalized = Set(lexicalQuery.terms.filter { $0.surface.first?.isUppercase == true }.map(\.joined))
-        for document in documents {
-            nameWords[document.id] = LexicalScorer.nameWords(fileName: document.fileName, title: document.title)
-                + (introduced[document.id] ?? []).filter { capitalized.contains(TextMatch.words($0).joined()) }
-                    .map { TextMatch.words($0).map(TextMatch.stem) }
-        }
+        let nameWords = try documentNameWords(documents, query: lexicalQuery)
         var lexical: [Int64: Float] = [:]
         var bestLexical: Float = 0
         // When the second stage weighs the document the question names, BM25 leaves the name's words out: over
@@ -242,8 +278,12 @@ public final class Retriever: @unchecked Sendable {
         var nameMatches: [Int64: Double] = [:]
         if rerank {
             for document in documents { nameMatches[document.id] = scorer.nameMatch(nameWords[document.id] ?? []) }
+            // A carried document counts as named, at the carry's weight (never above what the question says).
+            for (id, weight) in carry?.documents ?? [:] { nameMatches[id] = max(nameMatches[id] ?? 0, weight) }
+            let carried = Set(carry?.documents.keys.map { $0 } ?? [])
             let named = documents.filter { document in
-                (documentIDs?.contains(document.id) ?? true) && (nameMatches[document.id] ?? 0) >= 1
+                (documentIDs?.contains(document.id) ?? true)
+                    && ((nameMatches[document.id] ?? 0) >= 1 || carried.contains(document.id))
             }.map(\.id)
             if !named.isEmpty, named.count < (documentIDs?.count ?? documents.count) {
                 let rows = Set(try store.chunkRowIDs(documentIDs: named))
@@ -288,6 +328,9 @@ public final class Retriever: @unchecked Sendable {
             if rerank {
                 score += Float(settings.coverageWeight) * coverage
                 parts.coverage = coverage
+                if let carriedScorer, let carry {
+                    score += Float(carry.termWeight * settings.coverageWeight * carriedScorer.coverage(stems, extra: nameSet))
+                }
             }
             scored.append((record, score, parts, window.sentence.map { passage.sentences[$0] }, coverage, stems, nameSet))
         }

@@ -41,7 +41,7 @@ public final class FolioStore: @unchecked Sendable {
         try migrate()
     }
 
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     private func migrate() throws {
         var migrator = DatabaseMigrator()
@@ -124,6 +124,25 @@ public final class FolioStore: @unchecked Sendable {
                 ALTER TABLE pages ADD COLUMN confidence REAL;
                 ALTER TABLE pages ADD COLUMN word_boxes BLOB;
                 CREATE INDEX pages_ocr ON pages(document_id, confidence) WHERE source = 'ocr';
+                """)
+        }
+        // Named conversations (`folio ask --conversation NAME`, the server's `conversation` field): their last
+        // turns, so a follow-up is read in their light from any process.
+        migrator.registerMigration("conversations") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    name TEXT PRIMARY KEY,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE conversation_turns (
+                    id INTEGER PRIMARY KEY,
+                    conversation TEXT NOT NULL REFERENCES conversations(name) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    turn TEXT NOT NULL,
+                    asked_at REAL NOT NULL,
+                    UNIQUE (conversation, ordinal)
+                );
                 """)
         }
         do {

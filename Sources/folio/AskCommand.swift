@@ -13,12 +13,20 @@ struct AskCommand: ParsableCommand {
             closest passages.
 
             Without a question, Folio asks for questions one after another (with line editing and history on a \
-            terminal): :chunks shows the full text of the last answer's sources, :quit (or Ctrl-D) ends.
+            terminal) as a conversation: a follow-up ("And the decoder?", "Which optimizer did they use?") is read \
+            in the light of the turns before it, and "Read as: …" above the answer shows how. :new starts a new \
+            conversation, :chunks shows the full text of the last answer's sources, :quit (or Ctrl-D) ends.
+
+            --conversation NAME continues (or starts) a conversation kept in the store, so a follow-up asked by \
+            another process is read in its light too; `folio conversations` lists them. With --llm, the LLM first \
+            rewrites a follow-up as a standalone question (Folio's own reading when it fails).
 
             Examples:
               folio ask "What optimizer was used to train the Transformer?"
               folio ask "What is LoRA's rank r?" --doc lora.pdf --show-chunks
               folio ask "How many parameters does BERT-large have?" --json
+              folio ask --conversation paper "How many heads does the Transformer use?"
+              folio ask --conversation paper "And how many layers does its encoder have?"
               folio ask
             """)
 
@@ -41,6 +49,9 @@ struct AskCommand: ParsableCommand {
     @Flag(help: "Print the full text of each cited chunk.")
     var showChunks = false
 
+    @Option(help: ArgumentHelp("Continue (or start) this conversation, kept in the store.", valueName: "name"))
+    var conversation: String?
+
     @Argument(help: "The question; without one, an interactive session starts.")
     var question: String?
 
@@ -48,6 +59,9 @@ struct AskCommand: ParsableCommand {
         guard k >= 1 && k <= 100 else { throw ValidationError("--k must be between 1 and 100") }
         if let question, question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("the question is empty")
+        }
+        if let conversation {
+            try ConversationsCommand.validateName(conversation)
         }
     }
 
@@ -58,9 +72,22 @@ struct AskCommand: ParsableCommand {
             indexOptions.apply(to: folio)
             guard let question else { return try interactive(folio) }
             if let client = try llmOptions.client() {
-                return try GeneratedAnswerPrinter(client: client, contextTokens: llmOptions.contextTokens,
-                                                  stream: !llmOptions.noStream, json: json, showChunks: showChunks)
-                    .run(folio: folio, question: question, k: k, documents: documents)
+                try GeneratedAnswerPrinter(client: client, contextTokens: llmOptions.contextTokens,
+                                           stream: !llmOptions.noStream, json: json, showChunks: showChunks)
+                    .run(folio: folio, question: question, k: k, documents: documents,
+                         conversation: try conversation.map { try folio.conversation(named: $0) })
+                return
+            }
+            if let conversation {
+                let answered = try folio.ask(question, k: k, documentIDs: try folio.documentIDs(named: documents),
+                                             conversationNamed: conversation)
+                if json {
+                    Console.printJSON(answered.json)
+                } else {
+                    printReading(answered.reading)
+                    printAnswer(answered.answer, showChunks: showChunks)
+                }
+                return
             }
             let answer = try folio.ask(question, k: k, documents: documents)
             if json {
@@ -75,8 +102,12 @@ struct AskCommand: ParsableCommand {
     func interactive(_ folio: Folio) throws {
         let input = LineReader()
         if input.isTerminal {
-            Console.note("Ask a question about your documents. :chunks shows the last sources in full, :quit ends.")
+            Console.note("Ask a question about your documents; follow-ups are read in the light of the conversation. "
+                         + ":new starts afresh, :chunks shows the last sources in full, :quit ends.")
         }
+        let client = try llmOptions.client()
+        var session = try conversation.map { try folio.conversation(named: $0) } ?? Conversation()
+        let ids = try folio.documentIDs(named: documents)
         var last: Answer?
         while let line = input.readLine(prompt: "folio> ") {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -89,25 +120,56 @@ struct AskCommand: ParsableCommand {
                 guard let last else { Console.note("no answer yet; ask a question first"); continue }
                 printChunks(last)
                 continue
+            case ":new":
+                // A named conversation stays in the store as it is; the session goes on with a new one.
+                session = Conversation()
+                last = nil
+                Console.note("new conversation")
+                continue
             case ":help", ":h", "?":
-                Console.note(":chunks  full text of the last answer's sources\n:quit    end the session")
+                Console.note(":new     start a new conversation\n:chunks  full text of the last answer's sources\n:quit    end the session")
                 continue
             default:
                 if text.hasPrefix(":") {
-                    Console.note("unknown command \(text); :chunks or :quit")
+                    Console.note("unknown command \(text); :new, :chunks or :quit")
                     continue
                 }
             }
             input.remember(text)
             do {
-                let answer = try folio.ask(text, k: k, documents: documents)
-                if json { Console.printJSON(answer.json) } else { printAnswer(answer, showChunks: showChunks) }
-                last = answer
+                if let client {
+                    session = try GeneratedAnswerPrinter(client: client, contextTokens: llmOptions.contextTokens,
+                                                         stream: !llmOptions.noStream, json: json, showChunks: showChunks)
+                        .run(folio: folio, question: text, k: k, documents: documents, conversation: session) ?? session
+                    continue
+                }
+                let answered = try folio.ask(text, k: k, documentIDs: ids, in: session)
+                if let name = session.name, let turn = answered.conversation.turns.last { try folio.keep(turn, in: name) }
+                session = answered.conversation
+                if json {
+                    Console.printJSON(answered.json)
+                } else {
+                    printReading(answered.reading)
+                    printAnswer(answered.answer, showChunks: showChunks)
+                }
+                last = answered.answer
+            } catch let exit as ExitCode where exit == GeneratedAnswerPrinter.generationFailed {
+                // The extractive answer was printed; the session goes on.
             } catch {
                 Console.error("\(error)")
             }
             if !json { print() }
         }
+    }
+}
+
+/// `Read as: …` when a follow-up was read in the light of the conversation (nothing for a question read alone).
+func printReading(_ reading: FollowUpReading) {
+    if reading.method != .alone || reading.readAs != reading.query {
+        print("Read as: \(reading.readAs)")
+    }
+    if let failure = reading.condenseFailure {
+        Console.note("note: the LLM did not rewrite the follow-up (\(failure)); read without it")
     }
 }
 

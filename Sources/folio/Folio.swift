@@ -23,7 +23,7 @@ struct FolioCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             IngestCommand.self, AskCommand.self, SearchCommand.self, ChunksCommand.self, DocsCommand.self,
-            RemoveCommand.self, EvalCommand.self, ServeCommand.self, ExtractWorkerCommand.self,
+            RemoveCommand.self, EvalCommand.self, ConversationsCommand.self, ServeCommand.self, ExtractWorkerCommand.self,
         ]
     )
 }

@@ -15,16 +15,31 @@ struct GeneratedAnswerPrinter {
     var json: Bool
     var showChunks: Bool
 
-    func run(folio: Folio, question: String, k: Int, documents: [String]) throws {
+    /// - Parameter conversation: the conversation the question continues (the LLM first rewrites a follow-up as a
+    ///   standalone question); the returned one has the turn added, and a named one keeps it in the store.
+    @discardableResult
+    func run(folio: Folio, question: String, k: Int, documents: [String],
+             conversation: Conversation? = nil) throws -> Conversation? {
         let streamsToTerminal = stream && !json
-        let generated = try folio.generate(question, k: k, documents: documents, client: client,
-                                           contextTokens: contextTokens, stream: stream,
-                                           onText: streamsToTerminal ? { piece in
-                                               // Unbuffered, so each piece shows as it arrives.
-                                               FileHandle.standardOutput.write(Data(piece.utf8))
-                                           } : nil)
+        let onText: ((String) -> Void)? = streamsToTerminal ? { piece in
+            // Unbuffered, so each piece shows as it arrives.
+            FileHandle.standardOutput.write(Data(piece.utf8))
+        } : nil
+        let ids = try folio.documentIDs(named: documents)
+        let generated: GeneratedAnswer
+        var answered: ConversationAnswer? = nil
+        if let conversation {
+            (generated, answered) = try folio.generate(question, k: k, documentIDs: ids, in: conversation, client: client,
+                                                       contextTokens: contextTokens, stream: stream, onText: onText,
+                                                       onRead: { reading in if !json { printReading(reading) } })
+            if let name = conversation.name, let turn = answered?.conversation.turns.last { try folio.keep(turn, in: name) }
+        } else {
+            generated = try folio.generate(question, k: k, documentIDs: ids, client: client, contextTokens: contextTokens,
+                                           stream: stream, onText: onText)
+        }
         if json {
-            Console.printJSON(generated.json(client: client))
+            let object = generated.json(client: client)
+            Console.printJSON(answered?.decorate(object) ?? object)
         } else {
             printHuman(generated, streamed: streamsToTerminal)
         }
@@ -32,6 +47,7 @@ struct GeneratedAnswerPrinter {
             if json { Console.error("\(failure)") }  // human output printed it above the extractive answer
             throw Self.generationFailed
         }
+        return answered?.conversation ?? conversation
     }
 
     // MARK: human output

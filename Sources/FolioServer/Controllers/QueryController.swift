@@ -101,13 +101,22 @@ struct QueryController: Sendable {
         let contextTokens = state.configuration.llmContextTokens
         let data = try await mappingEngineErrors { try await state.pool.run { folio -> Data in
             if let client {
+                if let name = ask.conversation {
+                    let (generated, answered) = try folio.generate(
+                        ask.question, k: ask.k, documentIDs: ask.documentIDs, in: try folio.conversation(named: name),
+                        client: client, contextTokens: contextTokens, stream: false)
+                    if let turn = answered.conversation.turns.last { try folio.keep(turn, in: name) }
+                    let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
+                    return try encodeJSON(Self.decorate(answered.decorate(object), ask: ask))
+                }
                 let generated = try folio.generate(ask.question, k: ask.k, documentIDs: ask.documentIDs, client: client,
                                                    contextTokens: contextTokens, stream: false)
                 let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
                 return try encodeJSON(Self.decorate(object, ask: ask))
             }
-            let (answer, timings) = try Self.timedAnswer(ask, folio: folio)
-            return try encodeJSON(Self.decorate(Self.placed(answer, in: answer.json, folio: folio, timings: timings), ask: ask))
+            let (answer, timings, answered) = try Self.timedAnswer(ask, folio: folio)
+            let object = Self.placed(answer, in: answer.json, folio: folio, timings: timings)
+            return try encodeJSON(Self.decorate(answered?.decorate(object) ?? object, ask: ask))
         } }
         return Self.json(data)
     }
@@ -124,21 +133,32 @@ struct QueryController: Sendable {
                 do {
                     _ = try await mappingEngineErrors { try await pool.run { folio -> Bool in
                         if let client {
-                            let generated = try folio.generate(
-                                ask.question, k: ask.k, documentIDs: ask.documentIDs, client: client,
-                                contextTokens: contextTokens, stream: true,
-                                onText: { piece in sink.yield(JSONResponse.event("token", ["text": piece])) },
-                                onRetrieved: { answer in
-                                    sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
-                                },
-                                isCancelled: { gone.isSet })
+                            let onText: (String) -> Void = { piece in sink.yield(JSONResponse.event("token", ["text": piece])) }
+                            let onRetrieved: (Answer) -> Void = { answer in
+                                sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
+                            }
+                            var generated: GeneratedAnswer
+                            var answered: ConversationAnswer? = nil
+                            if let name = ask.conversation {
+                                (generated, answered) = try folio.generate(
+                                    ask.question, k: ask.k, documentIDs: ask.documentIDs,
+                                    in: try folio.conversation(named: name), client: client,
+                                    contextTokens: contextTokens, stream: true, onText: onText,
+                                    onRetrieved: onRetrieved, isCancelled: { gone.isSet })
+                                if let turn = answered?.conversation.turns.last { try folio.keep(turn, in: name) }
+                            } else {
+                                generated = try folio.generate(
+                                    ask.question, k: ask.k, documentIDs: ask.documentIDs, client: client,
+                                    contextTokens: contextTokens, stream: true, onText: onText,
+                                    onRetrieved: onRetrieved, isCancelled: { gone.isSet })
+                            }
                             let object = Self.placed(generated.extractive, in: generated.json(client: client), folio: folio)
-                            sink.yield(JSONResponse.event("answer", Self.decorate(object, ask: ask)))
+                            sink.yield(JSONResponse.event("answer", Self.decorate(answered?.decorate(object) ?? object, ask: ask)))
                         } else {
-                            let (answer, timings) = try Self.timedAnswer(ask, folio: folio)
+                            let (answer, timings, answered) = try Self.timedAnswer(ask, folio: folio)
                             sink.yield(JSONResponse.event("sources", ["results": answer.results.map(\.json)]))
                             let object = Self.placed(answer, in: answer.json, folio: folio, timings: timings)
-                            sink.yield(JSONResponse.event("answer", Self.decorate(object, ask: ask)))
+                            sink.yield(JSONResponse.event("answer", Self.decorate(answered?.decorate(object) ?? object, ask: ask)))
                         }
                         return true
                     } }
@@ -187,13 +207,18 @@ struct QueryController: Sendable {
         return object
     }
 
-    /// The extractive answer, with the milliseconds of its stages (what the web app's inspector shows).
-    static func timedAnswer(_ ask: AskRequest, folio: Folio) throws -> (Answer, [String: Double]) {
+    /// The extractive answer, with the milliseconds of its stages (what the web app's inspector shows); in a
+    /// conversation, read in its light (the turn kept in the store) and `read` timed too.
+    static func timedAnswer(_ ask: AskRequest, folio: Folio) throws -> (Answer, [String: Double], ConversationAnswer?) {
         let started = ContinuousClock.now
+        if let name = ask.conversation {
+            let answered = try folio.ask(ask.question, k: ask.k, documentIDs: ask.documentIDs, conversationNamed: name)
+            return (answered.answer, answered.milliseconds, answered)
+        }
         let retrieval = try folio.retrieve(ask.question, k: ask.k, documentIDs: ask.documentIDs)
         let retrieved = ContinuousClock.now
         let answer = try folio.answer(ask.question, retrieval: retrieval)
-        return (answer, ["retrieve": milliseconds(since: started, until: retrieved), "answer": milliseconds(since: retrieved)])
+        return (answer, ["retrieve": milliseconds(since: started, until: retrieved), "answer": milliseconds(since: retrieved)], nil)
     }
 
     static func milliseconds(since start: ContinuousClock.Instant, until end: ContinuousClock.Instant = .now) -> Double {
