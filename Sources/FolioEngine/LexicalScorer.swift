@@ -21,6 +21,21 @@ public struct LexicalScorer: Sendable {
     let bigrams: [(String, String, Double)]
     /// Named things of the question that no stored chunk and no document name mentions.
     public let unknownNames: [String]
+    /// What matching the question against a document's names needs, worked out once per question rather than
+    /// once per document (a library of 2,000 documents matched them 2,000 times).
+    let names: NameProbe
+
+    struct NameProbe: Sendable {
+        /// The question's stemmed parts and joined forms, with their weights.
+        var words: Set<String> = []
+        var weights: [String: Double] = [:]
+        /// The weight of the question's rarest term: what a name word the question does not use weighs.
+        var unmatchedWeight = 1.0
+        /// The question's capitalized runs of two or more words (stop words aside), folded and stemmed.
+        var runs: [(words: [String], stems: [String])] = []
+        /// The folded acronyms in capitals (three letters or more) among the question's terms.
+        var acronyms: [String] = []
+    }
 
     /// Weighs `query`'s terms by their document frequency in `store`.
     /// - Parameter documentNames: file names and titles, so a name like `gpt1.pdf` counts as known.
@@ -83,6 +98,18 @@ public struct LexicalScorer: Sendable {
             unknown.append(name)
         }
         unknownNames = unknown
+        var probe = NameProbe()
+        for term in terms {
+            for part in term.parts { probe.words.insert(part); probe.weights[part] = max(probe.weights[part] ?? 0, term.weight) }
+            if let joined = term.joined { probe.words.insert(joined); probe.weights[joined] = term.weight }
+        }
+        probe.unmatchedWeight = probe.weights.values.max() ?? 1
+        probe.runs = query.names.compactMap { name in
+            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }
+            return words.count >= 2 ? (words, words.map(TextMatch.stem)) : nil
+        }
+        probe.acronyms = query.terms.filter(Self.isAcronymShaped).map { TextMatch.fold($0.surface) }
+        names = probe
     }
 
     /// Whether `word` is written as an identifier rather than a capitalized word: a capital after its first
@@ -157,26 +184,19 @@ public struct LexicalScorer: Sendable {
     /// name (`LoRA` for `lora.pdf`, `GPT-1` for `gpt1.pdf`) or a capitalized run is part of its title, else the
     /// weighted share of the name's words it uses.
     func nameMatch(_ nameWords: [[String]]) -> Double {
-        var questionWords = Set<String>()
-        var weights: [String: Double] = [:]
-        for term in terms {
-            for part in term.parts { questionWords.insert(part); weights[part] = max(weights[part] ?? 0, term.weight) }
-            if let joined = term.joined { questionWords.insert(joined); weights[joined] = term.weight }
-        }
         // A run of two or more capitalized words that is part of the title names the document by its short title
         // ("the Little Book" for "The Little Book of Deep Learning").
         if !titleRuns(in: nameWords).isEmpty { return 1 }
         // An acronym in capitals names the document it abbreviates (`SBERT` for "Sentence-BERT", `RAG` for
         // "Retrieval-Augmented Generation").
-        if query.terms.contains(where: { Self.isAcronym($0, of: nameWords) }) { return 1 }
+        if names.acronyms.contains(where: { acronym in nameWords.contains { Self.abbreviates(acronym, $0) } }) { return 1 }
         var best = 0.0
         for words in nameWords where !words.isEmpty {
-            if questionWords.contains(words.joined()) { return 1 }
+            if names.words.contains(words.joined()) { return 1 }
             // Name words the question does not use weigh as much as its rarest term: an unmatched name word
             // must not look unimportant just because its weight is unknown.
-            let unmatchedWeight = weights.values.max() ?? 1
-            let matched = words.filter(questionWords.contains).reduce(0.0) { $0 + (weights[$1] ?? 0) }
-            let total = words.reduce(0.0) { $0 + (weights[$1] ?? unmatchedWeight) }
+            let matched = words.filter(names.words.contains).reduce(0.0) { $0 + (names.weights[$1] ?? 0) }
+            let total = words.reduce(0.0) { $0 + (names.weights[$1] ?? names.unmatchedWeight) }
             if total > 0 { best = max(best, matched / total) }
         }
         return best
@@ -204,20 +224,23 @@ public struct LexicalScorer: Sendable {
     /// The question's runs of two or more capitalized words (stop words aside) that run, stemmed, as in one of
     /// `names`, each as its folded words: "the Little Book" in "The Little Book of Deep Learning".
     func titleRuns(in names: [[String]]) -> [[String]] {
-        query.names.compactMap { name in
-            let words = TextMatch.words(name).filter { !LexicalQuery.stopWords.contains($0) }
-            let stems = words.map(TextMatch.stem)
-            guard stems.count >= 2, names.contains(where: { name in
+        self.names.runs.compactMap { run in
+            let stems = run.stems
+            guard names.contains(where: { name in
                 name.count >= stems.count && (0 ... name.count - stems.count).contains { Array(name[$0 ..< $0 + stems.count]) == stems }
             }) else { return nil }
-            return words
+            return run.words
         }
     }
 
     /// Whether `term` is an acronym in capitals (three letters or more) that abbreviates one of `names`.
     static func isAcronym(_ term: LexicalQuery.Term, of names: [[String]]) -> Bool {
+        isAcronymShaped(term) && names.contains { abbreviates(TextMatch.fold(term.surface), $0) }
+    }
+
+    /// Whether `term` is written as an acronym: three or more letters, all capitals.
+    static func isAcronymShaped(_ term: LexicalQuery.Term) -> Bool {
         term.surface.count >= 3 && term.surface.allSatisfy({ $0.isUppercase })
-            && names.contains { abbreviates(TextMatch.fold(term.surface), $0) }
     }
 
     /// Whether `acronym` is spelled by two or more consecutive `words`, each giving its first letter or itself
