@@ -25,6 +25,9 @@ public final class Folio: @unchecked Sendable {
     public var chunking = ChunkingOptions()
     /// Flat or HNSW, and when (`--exact`, the HNSW threshold).
     public var indexPolicy = IndexPolicy()
+    /// Threads the encoder splits one embedding over (nil: one per core). The server's query engines use one
+    /// each, since several requests already run side by side; set before the encoder is first loaded.
+    public var encoderThreads: Int?
     /// Checked files and page layouts for the page calls (`Folio+Pages.swift`); thread-safe on its own lock.
     let pageCache = PageCache()
 
@@ -39,7 +42,7 @@ public final class Folio: @unchecked Sendable {
     /// The sentence encoder, loaded on first use.
     public func encoder() throws -> SentenceEncoder {
         if let loadedEncoder { return loadedEncoder }
-        let encoder = try SentenceEncoder(modelDirectory: try modelDirectory())
+        let encoder = try SentenceEncoder(modelDirectory: try modelDirectory(), threadCount: encoderThreads)
         loadedEncoder = encoder
         return encoder
     }

@@ -24,7 +24,13 @@ public enum FolioServer {
             try Folio(storeDirectory: configuration.storeDirectory, readOnly: readOnly, modelDirectory: model)
         }
         let ingestEngine = try engine(readOnly: false)  // creates the store when it is new
-        let pool = EnginePool(engines: try (0..<configuration.engines).map { _ in try engine(readOnly: false) })
+        // Concurrency comes from the pool's engines (one request each), so each embeds on one thread: splitting a
+        // question's few sentences over both cores while another request does the same only adds hand-offs.
+        let pool = EnginePool(engines: try (0..<configuration.engines).map { _ in
+            let folio = try engine(readOnly: false)
+            if configuration.engines > 1 { folio.encoderThreads = 1 }
+            return folio
+        })
         let catalog = EnginePool(engines: [try engine(readOnly: false)])
         try FileManager.default.createDirectory(at: configuration.uploadsDirectory, withIntermediateDirectories: true)
         var options = IngestOptions(timeout: configuration.ingestTimeout, workerExecutable: configuration.workerExecutable)
