@@ -90,20 +90,14 @@ extension Folio {
             items.append(score(question, answer: answer, results: results, k: k))
         }
         progress?(questions.count, questions.count)
-        let answerable = items.filter(\.answerable)
-        let n = Double(max(answerable.count, 1))
-        func hit(_ at: Int) -> Double { Double(answerable.filter { ($0.firstHitRank ?? .max) <= at }.count) / n }
-        let mrr = answerable.reduce(0.0) { sum, item in
-            guard let rank = item.firstHitRank, rank <= 10 else { return sum }
-            return sum + 1.0 / Double(rank)
-        } / n
+        // The same figures as a group of conversation turns (no answer documents to compare here).
+        let figures = EvalSummary(items, answerDocuments: [], golds: [])
         return EvalReport(
-            settings: settings ?? saved, k: k, questions: items.count, answerable: answerable.count, unanswerable: items.count - answerable.count,
-            hitAt1: hit(1), hitAt3: hit(3), hitAt5: hit(5), hitAt10: hit(10), mrrAt10: mrr,
-            answerContainment: Double(answerable.filter { $0.answerContainsGold == true }.count) / n,
-            answeredWhenAnswerable: Double(answerable.filter { !$0.abstained }.count) / n,
-            abstainedWhenUnanswerable: items.filter { !$0.answerable && $0.abstained }.count,
-            items: items)
+            settings: settings ?? saved, k: k, questions: figures.questions, answerable: figures.answerable,
+            unanswerable: figures.unanswerable, hitAt1: figures.hitAt1, hitAt3: figures.hitAt3, hitAt5: figures.hitAt5,
+            hitAt10: figures.hitAt10, mrrAt10: figures.mrrAt10, answerContainment: figures.answerContainment,
+            answeredWhenAnswerable: figures.answeredWhenAnswerable,
+            abstainedWhenUnanswerable: figures.abstainedWhenUnanswerable, items: items)
     }
 
     /// One question's outcome: the first hit's rank in `results` (top `k`) and whether `answer` contains the gold.
