@@ -149,7 +149,7 @@ struct LibraryBenchmark: ParsableCommand {
 
         let target = try FolioStore(directory: directory)
         let existing = Set(try target.documents().map(\.fileName))
-        var generator = SplitMix(seed: 20261208)
+        var generator = GaussianGenerator(seed: 20261208)
         var chunks = 0
         let seconds = try Bench.time {
             var number = 0
@@ -159,18 +159,18 @@ struct LibraryBenchmark: ParsableCommand {
                 let fileName = "synthetic-\(number).pdf"
                 if existing.contains(fileName) { continue }
                 added += 1
-                let first = Int(generator.next() % UInt64(pool.count))
+                let first = Int(generator.nextIndex(pool.count))
                 let topic = pool[first].split(separator: " ").prefix(6).joined(separator: " ")
                 var newChunks: [NewChunk] = []
                 var pages: [(number: Int, text: String)] = []
                 var pageText = ""
                 for ordinal in 0 ..< chunksPerDocument {
-                    let pick = ordinal == 0 ? first : Int(generator.next() % UInt64(pool.count))
+                    let pick = ordinal == 0 ? first : Int(generator.nextIndex(pool.count))
                     let page = ordinal / 10 + 1
                     var vector = vectors[pick]
                     var norm: Float = 0
                     for d in vector.indices {
-                        vector[d] += 0.02 * generator.gaussian()
+                        vector[d] += 0.02 * generator.next()
                         norm += vector[d] * vector[d]
                     }
                     norm = norm.squareRoot()
@@ -271,26 +271,5 @@ struct LibraryBenchmark: ParsableCommand {
             return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
         }
         return Double(bytes) / 1e6
-    }
-}
-
-/// A small seeded generator, so the same command makes the same library.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A standard normal sample (Box–Muller).
-    mutating func gaussian() -> Float {
-        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-12)
-        let u2 = Double(next() >> 11) / Double(1 << 53)
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
     }
 }
