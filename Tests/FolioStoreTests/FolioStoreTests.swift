@@ -5,6 +5,33 @@ import Testing
 
 @Suite("SQLite store")
 struct FolioStoreTests {
+    /// Writes `folio.sqlite` in `directory` as the first release did (schema v1, recorded as GRDB's migration), then
+    /// runs `sql` on it: what a store made by an older Folio holds.
+    func writeFirstSchema(in directory: URL, then sql: String) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: directory.appendingPathComponent("folio.sqlite").path)
+        try old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_name TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE, title TEXT NOT NULL, author TEXT, pages INTEGER NOT NULL,
+                    chunk_count INTEGER NOT NULL, ingested_at REAL NOT NULL);
+                CREATE TABLE pages (document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (document_id, number)) WITHOUT ROWID;
+                CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL,
+                    page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT, text TEXT NOT NULL,
+                    token_count INTEGER NOT NULL, embedding BLOB NOT NULL);
+                CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
+                    tokenize="porter unicode61 remove_diacritics 2");
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """)
+            try db.execute(sql: sql)
+        }
+        try old.close()
+    }
+
     func makeDocument(name: String, sha: String, texts: [String]) -> NewDocument {
         NewDocument(path: "/papers/\(name)", fileName: name, sha256: sha, title: "Title of \(name)", author: nil,
                     pages: texts.enumerated().map { ($0.offset + 1, $0.element) },
@@ -52,29 +79,10 @@ struct FolioStoreTests {
     func migratesVersion1() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-v1-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        // The first schema's documents table, as the first release wrote it, with one document.
-        let old = try DatabaseQueue(path: directory.appendingPathComponent("folio.sqlite").path)
-        try old.write { db in
-            try db.execute(sql: """
-                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                INSERT INTO grdb_migrations VALUES ('v1');
-                CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_name TEXT NOT NULL,
-                    sha256 TEXT NOT NULL UNIQUE, title TEXT NOT NULL, author TEXT, pages INTEGER NOT NULL,
-                    chunk_count INTEGER NOT NULL, ingested_at REAL NOT NULL);
-                CREATE TABLE pages (document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                    number INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (document_id, number)) WITHOUT ROWID;
-                CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
-                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL,
-                    page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT, text TEXT NOT NULL,
-                    token_count INTEGER NOT NULL, embedding BLOB NOT NULL);
-                CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
-                    tokenize="porter unicode61 remove_diacritics 2");
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                INSERT INTO documents VALUES (1, '/papers/old.pdf', 'old.pdf', 'dddd4444', 'Old', NULL, 1, 0, 0);
-                """)
-        }
-        try old.close()
+        // The first schema, as the first release wrote it, with one document.
+        try writeFirstSchema(in: directory, then: """
+            INSERT INTO documents VALUES (1, '/papers/old.pdf', 'old.pdf', 'dddd4444', 'Old', NULL, 1, 0, 0);
+            """)
         let store = try FolioStore(directory: directory)
         let documents = try store.documents()
         #expect(documents.map(\.fileName) == ["old.pdf"])
@@ -91,28 +99,11 @@ struct FolioStoreTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-facts-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
         // A store as the release before this migration left it: schema v1 + v2, one document, no stamp.
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let old = try DatabaseQueue(path: directory.appendingPathComponent("folio.sqlite").path)
-        try old.write { db in
-            try db.execute(sql: """
-                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                INSERT INTO grdb_migrations VALUES ('v1'), ('v2');
-                CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_name TEXT NOT NULL,
-                    sha256 TEXT NOT NULL UNIQUE, title TEXT NOT NULL, author TEXT, pages INTEGER NOT NULL,
-                    chunk_count INTEGER NOT NULL, ingested_at REAL NOT NULL, pipeline TEXT NOT NULL DEFAULT '');
-                CREATE TABLE pages (document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                    number INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (document_id, number)) WITHOUT ROWID;
-                CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
-                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL,
-                    page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT, text TEXT NOT NULL,
-                    token_count INTEGER NOT NULL, embedding BLOB NOT NULL);
-                CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
-                    tokenize="porter unicode61 remove_diacritics 2");
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                INSERT INTO documents VALUES (1, '/papers/old.pdf', 'old.pdf', 'dddd4444', 'Old', NULL, 1, 2, 0, 'p');
-                """)
-        }
-        try old.close()
+        try writeFirstSchema(in: directory, then: """
+            ALTER TABLE documents ADD COLUMN pipeline TEXT NOT NULL DEFAULT '';
+            INSERT INTO grdb_migrations VALUES ('v2');
+            INSERT INTO documents VALUES (1, '/papers/old.pdf', 'old.pdf', 'dddd4444', 'Old', NULL, 1, 2, 0, 'p');
+            """)
         let store = try FolioStore(directory: directory)
         #expect(try store.documents().map(\.fileName) == ["old.pdf"])
         #expect(try store.introducedNames().isEmpty)  // not known yet: found on demand, filled by the next ingest
